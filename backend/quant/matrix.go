@@ -1,0 +1,15 @@
+// Package quant holds the weight matrices of linear layers, dense or MLX affine quantized,
+// and the kernels that multiply them with activation vectors.
+package quant
+
+// Matrix is the weight of a linear layer, logically [rows][cols] with rows the output
+// features, as stored in the checkpoint.
+type Matrix interface {
+	Rows() int
+	Cols() int
+	// WeightBytes is the number of bytes one full pass over the matrix reads
+	// (packed weights plus scales and biases).
+	WeightBytes() int64
+	// DequantRow writes row i as float32 into dst[:Cols()].
+	DequantRow(i int, dst []float32)
+}
