@@ -1,0 +1,105 @@
+package model
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/knobs-app/knobs/backend/model/modeltest"
+)
+
+// referenceFixture is what tools/torchref (and tools/oracle) print: a greedy
+// continuation of a prompt and, for every step, the top-k log-softmax values.
+type referenceFixture struct {
+	Reference string  `json:"reference"`
+	PromptIDs []int32 `json:"prompt_ids"`
+	Tokens    []int32 `json:"tokens"`
+	Steps     []struct {
+		TopIDs      []int32   `json:"top_ids"`
+		TopLogprobs []float64 `json:"top_logprobs"`
+	} `json:"steps"`
+}
+
+// referenceTolerance is the largest allowed difference between the engine's and a
+// float64 reference's log-softmax, on the tiny models.
+const referenceTolerance = 1e-4
+
+// tieMargin is the gap between the reference's two best tokens under which a different
+// greedy choice is not counted as a failure (the float32 engine may legitimately flip).
+const tieMargin = 1e-4
+
+// TestAgainstReferences runs every tiny model over its fixture prompt, feeding the
+// reference's own continuation, and compares the log-softmax at every step with the
+// committed outputs of the independent references. Regenerate the fixtures with
+// tools/torchref/regen.sh (torch) and tools/oracle/regen.sh (llama.cpp).
+func TestAgainstReferences(t *testing.T) {
+	for _, name := range modeltest.TinyNames() {
+		for _, ref := range []string{"torch", "llamacpp"} {
+			path := filepath.Join("testdata", "ref", name+"."+ref+".json")
+			t.Run(name+"/"+ref, func(t *testing.T) {
+				fx := readFixture(t, path, ref == "torch")
+				if fx == nil {
+					t.Skipf("no %s fixture", ref)
+				}
+				for _, chunk := range []int{0, 5} {
+					checkAgainst(t, name, fx, chunk)
+				}
+			})
+		}
+	}
+}
+
+func readFixture(t *testing.T, path string, required bool) *referenceFixture {
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) && !required {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fx referenceFixture
+	if err := json.Unmarshal(data, &fx); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return &fx
+}
+
+// checkAgainst prefills the prompt (in chunks of chunk tokens, 0 for the default) and
+// decodes the reference's tokens one at a time.
+func checkAgainst(t *testing.T, name string, fx *referenceFixture, chunk int) {
+	t.Helper()
+	m, err := LoadWithOptions(filepath.Join("testdata", "models", name), Options{PrefillChunk: chunk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	logits := make([]float32, m.VocabSize())
+	c := m.NewCache()
+	if err := m.Prefill(c, fx.PromptIDs, logits); err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for i, step := range fx.Steps {
+		logprobs := LogSoftmax(nil, logits)
+		for j, id := range step.TopIDs {
+			worst = max(worst, math.Abs(logprobs[id]-step.TopLogprobs[j]))
+		}
+		got := Argmax(logits)
+		gap := step.TopLogprobs[0] - step.TopLogprobs[1]
+		if got != fx.Tokens[i] && gap > tieMargin {
+			t.Errorf("chunk %d step %d: greedy token %d, reference %d (gap %.3g)",
+				chunk, i, got, fx.Tokens[i], gap)
+		}
+		if i+1 < len(fx.Steps) {
+			if err := m.DecodeBatch([]*Cache{c}, fx.Tokens[i:i+1], logits); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if worst > referenceTolerance {
+		t.Errorf("chunk %d: max |logprob - reference| = %.3g, allowed %.0e", chunk, worst, referenceTolerance)
+	}
+	t.Logf("chunk %d: max |logprob - %s| = %.2g", chunk, fx.Reference, worst)
+}
