@@ -21,8 +21,8 @@ const maxPresetFileBytes = 4 << 20
 
 // PresetFile is the exchange file.
 type PresetFile struct {
-	Format  string        `json:"format"`
-	Version int           `json:"version"`
+	Format  string       `json:"format"`
+	Version int          `json:"version"`
 	Presets []FilePreset `json:"presets"`
 }
 
@@ -266,4 +266,3 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	return nil
 }
-

@@ -379,4 +379,3 @@ func TestConcurrentHandles(t *testing.T) {
 		t.Errorf("%d runs, want 40", n)
 	}
 }
-
