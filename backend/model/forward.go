@@ -14,15 +14,15 @@ import (
 // (a prefill chunk or a decode batch). It is allocated once per model.
 type scratch struct {
 	rows   int
-	x      []float32 // [rows][hidden] residual stream
-	xb     []float32 // [rows][hidden] normed input of a sublayer
-	xb2    []float32 // [rows][hidden] output of a sublayer
-	q      []float32 // [rows][numHeads*headDim] queries
-	k      []float32 // [rows][numKVHeads*headDim] new keys
-	v      []float32 // [rows][numKVHeads*headDim] new values
-	att    []float32 // [rows][numHeads*headDim] attention output
-	gate   []float32 // [rows][intermediate]
-	up     []float32 // [rows][intermediate]
+	x      []float32   // [rows][hidden] residual stream
+	xb     []float32   // [rows][hidden] normed input of a sublayer
+	xb2    []float32   // [rows][hidden] output of a sublayer
+	q      []float32   // [rows][numHeads*headDim] queries
+	k      []float32   // [rows][numKVHeads*headDim] new keys
+	v      []float32   // [rows][numKVHeads*headDim] new values
+	att    []float32   // [rows][numHeads*headDim] attention output
+	gate   []float32   // [rows][intermediate]
+	up     []float32   // [rows][intermediate]
 	scores [][]float32 // [workers][ctxLen] attention weights of one (row, head)
 	slots  []kvSlot    // [rows] where each row's key and value go
 }

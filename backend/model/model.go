@@ -76,7 +76,7 @@ type Model struct {
 
 // Layer is one transformer block, model.layers.N.
 type Layer struct {
-	InputLayernorm []float32 // [hidden]
+	InputLayernorm []float32    // [hidden]
 	QProj          quant.Matrix // [numHeads*headDim][hidden]
 	KProj          quant.Matrix // [numKVHeads*headDim][hidden]
 	VProj          quant.Matrix // [numKVHeads*headDim][hidden]
@@ -244,7 +244,8 @@ func (l *loader) linear(path string, rows, cols int) (quant.Matrix, error) {
 		m, err = quant.NewDense(w)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("tensor %s.weight: %w", path, err)
+		// The checkpoint and quant errors name the tensor already.
+		return nil, err
 	}
 	if m.Rows() != rows || m.Cols() != cols {
 		return nil, fmt.Errorf("tensor %s.weight: shape %v holds a [%d %d] matrix, "+

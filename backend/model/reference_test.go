@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/knobs-app/knobs/backend/model/modeltest"
@@ -102,4 +103,78 @@ func checkAgainst(t *testing.T, name string, fx *referenceFixture, chunk int) {
 		t.Errorf("chunk %d: max |logprob - reference| = %.3g, allowed %.0e", chunk, worst, referenceTolerance)
 	}
 	t.Logf("chunk %d: max |logprob - %s| = %.2g", chunk, fx.Reference, worst)
+}
+
+// TestGenerateGreedy runs the greedy generation loop end to end on each tiny model and
+// compares its tokens and log-probabilities with the torch reference.
+func TestGenerateGreedy(t *testing.T) {
+	for _, name := range modeltest.TinyNames() {
+		t.Run(name, func(t *testing.T) {
+			fx := readFixture(t, filepath.Join("testdata", "ref", name+".torch.json"), true)
+			m, err := Load(filepath.Join("testdata", "models", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			var streamed int
+			g, err := Generate(m, fx.PromptIDs, GenerateOptions{MaxTokens: len(fx.Tokens), TopLogprobs: 3},
+				func(GeneratedToken) error { streamed++; return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.StopReason != StopLength || len(g.Tokens) != len(fx.Tokens) || streamed != len(g.Tokens) {
+				t.Fatalf("stop %q after %d tokens (%d streamed), want length after %d",
+					g.StopReason, len(g.Tokens), streamed, len(fx.Tokens))
+			}
+			for i, tok := range g.Tokens {
+				step := fx.Steps[i]
+				if tok.ID != fx.Tokens[i] && step.TopLogprobs[0]-step.TopLogprobs[1] > tieMargin {
+					t.Fatalf("token %d: %d, reference %d", i, tok.ID, fx.Tokens[i])
+				}
+				if d := math.Abs(tok.Logprob - step.TopLogprobs[0]); d > referenceTolerance {
+					t.Errorf("token %d: logprob off by %.3g", i, d)
+				}
+				if len(tok.Top) != 3 || tok.Top[0].ID != tok.ID {
+					t.Errorf("token %d: top %v", i, tok.Top)
+				}
+			}
+		})
+	}
+}
+
+// TestGenerateStops checks the stop-token and context-length endings.
+func TestGenerateStops(t *testing.T) {
+	name := "tiny-llama-bf16"
+	fx := readFixture(t, filepath.Join("testdata", "ref", name+".torch.json"), true)
+	m, err := LoadWithOptions(filepath.Join("testdata", "models", name),
+		Options{ContextLength: len(fx.PromptIDs) + 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	g, err := Generate(m, fx.PromptIDs, GenerateOptions{MaxTokens: 8, StopTokens: fx.Tokens[2:3]}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.StopReason != StopToken || len(g.Tokens) != 2 {
+		t.Errorf("stop token: %q after %d tokens, want stop after 2", g.StopReason, len(g.Tokens))
+	}
+	g, err = Generate(m, fx.PromptIDs, GenerateOptions{MaxTokens: 8}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.StopReason != StopContext || len(g.Tokens) != 4 {
+		t.Errorf("context: %q after %d tokens, want context after 4", g.StopReason, len(g.Tokens))
+	}
+}
+
+func TestTopK(t *testing.T) {
+	got := TopK([]float64{-3, -1, -2, -1, -5}, 3)
+	want := []TokenLogprob{{1, -1}, {3, -1}, {2, -2}}
+	if !slices.Equal(got, want) {
+		t.Errorf("TopK = %v, want %v", got, want)
+	}
+	if len(TopK([]float64{-1}, 0)) != 0 {
+		t.Error("TopK(k=0) not empty")
+	}
 }
