@@ -1,7 +1,9 @@
 package main
 
-// userMessage is the sentence the CLI prints for an error. It is the error's own text
-// until backend/apperr provides the shared formatter.
+import "github.com/knobs-app/knobs/backend/apperr"
+
+// userMessage is the sentence the CLI prints for an error: the same text the desktop
+// UI shows, with the remedy when the error offers one.
 func userMessage(err error) string {
-	return err.Error()
+	return apperr.Message(err)
 }

@@ -1,0 +1,105 @@
+// Package apperr turns backend errors into the {code, message} pairs that people see.
+//
+// Backend packages define their own error types; an error the UI or the CLI must branch
+// on implements ErrorCode (and, when there is something the user can do about it,
+// Remedy). This package only reads those methods, so no backend package imports it.
+package apperr
+
+import (
+	"errors"
+	"strings"
+)
+
+// CodeInternal is the code of an error that carries no code of its own.
+const CodeInternal = "internal"
+
+// Error is what the UI receives in place of a Go error. The UI branches on Code, which
+// is snake_case and stable, and shows Message, which is a sentence for a person.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error returns the message, so that an Error is itself an error.
+func (e Error) Error() string {
+	return e.Message
+}
+
+// coder is implemented by errors that the UI must tell apart.
+type coder interface {
+	ErrorCode() string
+}
+
+// remedier is implemented by errors that know what the user can do about them.
+type remedier interface {
+	Remedy() string
+}
+
+// Format walks err's chain for the first error with a code and returns the code with a
+// message built from the whole chain and, if any error in the chain offers one, a
+// remedy. An error without a code in its chain gets CodeInternal.
+func Format(err error) Error {
+	if err == nil {
+		return Error{}
+	}
+	code := CodeInternal
+	var c coder
+	if errors.As(err, &c) {
+		code = c.ErrorCode()
+	}
+	msg := sentence(err.Error())
+	var r remedier
+	if errors.As(err, &r) {
+		if remedy := sentence(r.Remedy()); remedy != "" {
+			msg += " " + remedy
+		}
+	}
+	return Error{Code: code, Message: msg}
+}
+
+// ErrorFormatter is Format in the shape of options.App.ErrorFormatter in Wails: what it
+// returns is marshalled to JSON and rejected into the frontend's promise.
+func ErrorFormatter(err error) any {
+	return Format(err)
+}
+
+// Message is the text of Format(err): what the CLI prints.
+func Message(err error) string {
+	return Format(err).Message
+}
+
+// sentence capitalises s and ends it with a full stop, since internal errors are
+// lowercase fragments without trailing punctuation. A first word that is an identifier
+// (top_p, min_p) keeps its case, so that the user can search for it.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	first := s
+	if i := strings.IndexAny(s, " \t\n"); i >= 0 {
+		first = s[:i]
+	}
+	if isLowerWord(first) {
+		s = strings.ToUpper(s[:1]) + s[1:]
+	}
+	if !strings.ContainsAny(s[len(s)-1:], ".!?") {
+		s += "."
+	}
+	return s
+}
+
+// isLowerWord reports whether w is made of ASCII lowercase letters only, with an
+// optional trailing colon.
+func isLowerWord(w string) bool {
+	w = strings.TrimSuffix(w, ":")
+	if w == "" {
+		return false
+	}
+	for _, r := range w {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
+}

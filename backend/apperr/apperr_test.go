@@ -1,0 +1,82 @@
+package apperr
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+type notFound struct{ name string }
+
+func (e *notFound) Error() string     { return "model " + e.name + " not found" }
+func (e *notFound) ErrorCode() string { return "model_not_found" }
+func (e *notFound) Remedy() string    { return "run knobs pull " + e.name }
+
+type badKnob struct{}
+
+func (badKnob) Error() string     { return "top_p must be in (0, 1], got 1.5" }
+func (badKnob) ErrorCode() string { return "invalid_knob" }
+
+func TestFormat(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want Error
+	}{
+		{
+			name: "plain error is internal",
+			err:  errors.New("read header: unexpected EOF"),
+			want: Error{Code: "internal", Message: "Read header: unexpected EOF."},
+		},
+		{
+			name: "coded error with remedy",
+			err:  &notFound{name: "tiny"},
+			want: Error{
+				Code:    "model_not_found",
+				Message: "Model tiny not found. Run knobs pull tiny.",
+			},
+		},
+		{
+			name: "code found through wrapping",
+			err:  fmt.Errorf("load model: %w", &notFound{name: "tiny"}),
+			want: Error{
+				Code:    "model_not_found",
+				Message: "Load model: model tiny not found. Run knobs pull tiny.",
+			},
+		},
+		{
+			name: "code without remedy",
+			err:  fmt.Errorf("regime 2: %w", badKnob{}),
+			want: Error{Code: "invalid_knob", Message: "Regime 2: top_p must be in (0, 1], got 1.5."},
+		},
+		{
+			name: "code inside errors.Join",
+			err:  errors.Join(errors.New("first"), badKnob{}),
+			want: Error{Code: "invalid_knob", Message: "First\ntop_p must be in (0, 1], got 1.5."},
+		},
+		{
+			name: "nil",
+			err:  nil,
+			want: Error{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Format(tt.err); got != tt.want {
+				t.Errorf("Format() = %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestErrorFormatterMarshalsCodeAndMessage(t *testing.T) {
+	b, err := json.Marshal(ErrorFormatter(badKnob{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"code":"invalid_knob","message":"top_p must be in (0, 1], got 1.5."}`
+	if string(b) != want {
+		t.Errorf("json = %s, want %s", b, want)
+	}
+}
