@@ -1,0 +1,475 @@
+package sampling
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+const (
+	// maxVocab bounds the vocabulary so that the integer weights below, at most
+	// weightScale each, sum without overflow in a uint64: 2^19 * 2^44 = 2^63.
+	maxVocab = 1 << 19
+	// weightScale turns a relative weight e in [0, 1] (1 for the top token) into the
+	// integer floor(e * 2^44). Integer sums are exact and order-free, so filter cuts
+	// and draws do not depend on summation order. A token more than about 30.5 (times
+	// the temperature) below the top logit gets weight 0: probability < 3e-14.
+	weightScale = 0x1p44
+
+	// numBuckets and bucketsPerUnit group tokens by their distance below the top
+	// logit, 1/16 of a logit per bucket up to 64, the last bucket holding the rest.
+	// Filters sort only the bucket their boundary falls into.
+	numBuckets     = 1024
+	bucketsPerUnit = 16
+)
+
+// Sampler applies one regime's knobs to a column's logits. Construct it with New; it
+// keeps scratch buffers sized to the vocabulary, so use one Sampler per goroutine
+// (per column in a comparison). Its results depend only on its inputs.
+type Sampler struct {
+	p       Params
+	chain   chainKind
+	window  int     // tokens the penalties look at; 0 = the whole history
+	filterT float64 // temperature of the distribution the filters see
+	minPD   float64 // min_p as a distance below the top logit: keep d <= minPD
+	biasIDs []int32 // logit_bias keys, ascending
+
+	// Per-step scratch.
+	w      []float64         // [vocab] logits after logit_bias and penalties
+	maxW   float64           // max of w
+	argmax int32             // lowest id with w == maxW
+	bucket []uint16          // [vocab] distance bucket of each token
+	count  [numBuckets]int32 // tokens per bucket
+	mass   [numBuckets]uint64
+	qf     []uint64 // [vocab] integer weights at filterT (when top_p needs masses)
+	sumEf  float64  // sum of float weights at filterT, id order (with qf)
+	massOK bool     // qf, mass and sumEf are filled
+	bktOK  bool     // bucket and count are filled
+	keptID []int32  // final kept tokens, ascending id
+	keptQ  []uint64 // their integer weights at the temperature
+	keptS  uint64   // sum of keptQ
+	keptH  float64  // entropy of the final distribution (nats)
+	win    []int32  // scratch: sorted penalty window
+	sorted []int32  // scratch: tokens of a bucket range in rank order
+}
+
+// stage is one filter's effect: the kept set after it (cumulative).
+type stage struct {
+	name string // "top_k", "top_p" or "min_p"
+	kept cut
+}
+
+// cut is a rank prefix: it keeps the tokens ranked strictly before the token at
+// distance d (below the top logit) with id id. d = +Inf keeps everything; id =
+// MaxInt32 keeps every token at distance <= d.
+type cut struct {
+	d  float64
+	id int32
+}
+
+var keepAll = cut{math.Inf(1), 0}
+
+func (c cut) keeps(d float64, id int32) bool { return d < c.d || (d == c.d && id < c.id) }
+
+// minCut returns the shorter of two prefixes (their intersection).
+func minCut(a, b cut) cut {
+	if a.keeps(b.d, b.id) {
+		return b
+	}
+	return a
+}
+
+// New validates p once and returns a sampler for its chain. p is used as given:
+// call p.WithDefaults() first to fill keys a preset left at zero.
+func New(p Params) (*Sampler, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if p.Sampler == "" {
+		p.Sampler = SamplerMLXLM
+	}
+	s := &Sampler{p: p, filterT: 1, window: p.RepetitionContext, biasIDs: sortedBiasIDs(p.LogitBias)}
+	switch p.Sampler {
+	case SamplerMLXLM:
+		s.chain = chainMLXLM
+		if s.window == 0 {
+			s.window = DefaultContextMLXLM
+		}
+	case SamplerTransformers:
+		s.chain = chainTransformers
+		s.filterT = p.Temperature // transformers filters after the temperature
+	case SamplerLlamaCpp:
+		s.chain = chainLlamaCpp
+		if s.window == 0 {
+			s.window = DefaultContextLlamaCpp
+		}
+	}
+	if p.MinP > 0 && p.Temperature > 0 {
+		// p_i >= min_p * p_max  <=>  (max - logit_i)/filterT <= -ln(min_p).
+		s.minPD = float64(-logDet(p.MinP) * s.filterT)
+	}
+	return s, nil
+}
+
+// Params returns the knob values the sampler was built with.
+func (s *Sampler) Params() Params { return s.p }
+
+// Sample picks the next token. logits is the model's output for the last position
+// ([vocab]); history is the prompt ids followed by the generated ids, and promptLen
+// says where the prompt ends (all three chains include the prompt in the penalty
+// history, so it is only checked). rng is the column's stream; it is not touched when
+// the temperature is 0. inspectK > 0 fills Step.Candidates with the top inspectK
+// tokens. Invalid logits or ids give an error, never a panic.
+func (s *Sampler) Sample(logits []float32, history []int32, promptLen int, rng *Stream,
+	inspectK int) (Step, error) {
+	if err := s.prepare(logits, history, promptLen); err != nil {
+		return Step{}, err
+	}
+	if s.p.Temperature == 0 {
+		return s.greedyStep(logits, inspectK), nil
+	}
+	if rng == nil {
+		return Step{}, errors.New("sampling: a stream is required when temp > 0")
+	}
+
+	stages := s.filter()
+	final := keepAll
+	if len(stages) > 0 {
+		final = stages[len(stages)-1].kept
+	}
+	s.finalWeights(final)
+
+	// Draw: one 53-bit uniform mapped onto the integer weights, walked in id order.
+	target := scaledDraw(rng.uniform53(), s.keptS)
+	var cum uint64
+	pick := len(s.keptID) - 1
+	for j, q := range s.keptQ {
+		cum += q
+		if cum > target {
+			pick = j
+			break
+		}
+	}
+
+	step := Step{
+		Token:   s.keptID[pick],
+		Prob:    float64(s.keptQ[pick]) / float64(s.keptS),
+		Entropy: s.keptH,
+		Kept:    len(s.keptID),
+	}
+	if inspectK > 0 {
+		s.inspect(&step, logits, stages, final, inspectK)
+	}
+	return step, nil
+}
+
+// prepare checks the inputs, copies the logits to float64, applies logit_bias and the
+// penalties, and finds the maximum.
+func (s *Sampler) prepare(logits []float32, history []int32, promptLen int) error {
+	vocab := len(logits)
+	if vocab == 0 || vocab > maxVocab {
+		return fmt.Errorf("sampling: vocabulary of %d tokens, want 1 to %d", vocab, maxVocab)
+	}
+	if promptLen < 0 || promptLen > len(history) {
+		return fmt.Errorf("sampling: prompt length %d outside the history of %d tokens",
+			promptLen, len(history))
+	}
+	if cap(s.w) < vocab {
+		s.w = make([]float64, vocab)
+		s.bucket = make([]uint16, vocab)
+		s.qf = make([]uint64, vocab)
+	}
+	s.w = s.w[:vocab]
+	s.bktOK, s.massOK = false, false
+
+	// Raw logits must be finite.
+	for i, v := range logits {
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return &LogitsError{Token: int32(i), Value: f, Stage: "logits"}
+		}
+		s.w[i] = f
+	}
+
+	if err := s.applyPenalties(history, vocab); err != nil {
+		return err
+	}
+
+	// Maximum and argmax (lowest id among equal maxima).
+	s.maxW, s.argmax = s.w[0], 0
+	for i, v := range s.w {
+		if v > s.maxW {
+			s.maxW, s.argmax = v, int32(i)
+		}
+	}
+	return nil
+}
+
+// applyPenalties adds logit_bias, then applies the repetition, presence and frequency
+// penalties to the distinct tokens of the window, in the chain's way.
+func (s *Sampler) applyPenalties(history []int32, vocab int) error {
+	p := s.p
+	for _, id := range s.biasIDs {
+		if int(id) >= vocab {
+			return knobErr("logit_bias",
+				fmt.Sprintf("keyed by token ids below the vocabulary size %d", vocab), id)
+		}
+		s.w[id] += p.LogitBias[id]
+	}
+
+	win := history
+	if s.window > 0 && s.window < len(history) {
+		win = history[len(history)-s.window:]
+	}
+	active := p.RepetitionPenalty != 1 || p.PresencePenalty != 0 || p.FrequencyPenalty != 0
+	if active && len(win) > 0 {
+		s.win = append(s.win[:0], win...)
+		slices.Sort(s.win)
+		for i := 0; i < len(s.win); {
+			id := s.win[i]
+			if id < 0 || int(id) >= vocab {
+				return fmt.Errorf("sampling: history token %d outside the vocabulary of %d",
+					id, vocab)
+			}
+			n := 1
+			for i+n < len(s.win) && s.win[i+n] == id {
+				n++
+			}
+			s.w[id] = s.penalize(s.w[id], n)
+			i += n
+		}
+	}
+
+	// Penalties and bias are finite, but large ones can still overflow a logit.
+	check := func(id int32) error {
+		if v := s.w[id]; math.IsNaN(v) || math.IsInf(v, 0) {
+			return &LogitsError{Token: id, Value: v, Stage: "penalties"}
+		}
+		return nil
+	}
+	for _, id := range s.biasIDs {
+		if err := check(id); err != nil {
+			return err
+		}
+	}
+	if active {
+		for _, id := range s.win {
+			if err := check(id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// penalize applies the penalties to the logit v of a token seen n times in the window.
+func (s *Sampler) penalize(v float64, n int) float64 {
+	p := s.p
+	if p.RepetitionPenalty != 1 {
+		neg := v < 0
+		if s.chain == chainLlamaCpp {
+			neg = v <= 0 // llama.cpp's test; the result is the same for 0
+		}
+		if neg {
+			v *= p.RepetitionPenalty
+		} else {
+			v /= p.RepetitionPenalty
+		}
+	}
+	switch s.chain {
+	case chainMLXLM:
+		// Presence once, then frequency once per occurrence (mlx-lm's processors).
+		v -= p.PresencePenalty
+		v -= float64(float64(n) * p.FrequencyPenalty)
+	case chainLlamaCpp:
+		// logit -= count*freq + (count > 0)*present (llama_sampler_penalties_apply).
+		v -= float64(float64(n)*p.FrequencyPenalty) + p.PresencePenalty
+	}
+	return v
+}
+
+// greedyStep is temperature 0: the argmax of the penalized logits, no filter and no
+// randomness (mlx-lm's greedy sampler; transformers with do_sample=False; llama.cpp's
+// temperature sampler at temp <= 0 keeps only the maximum).
+func (s *Sampler) greedyStep(logits []float32, inspectK int) Step {
+	step := Step{Token: s.argmax, Prob: 1, Kept: 1, Greedy: true}
+	if inspectK > 0 {
+		s.inspect(&step, logits, nil, cut{}, inspectK)
+	}
+	return step
+}
+
+// dist returns the distance of token i below the top penalized logit.
+func (s *Sampler) dist(i int32) float64 { return s.maxW - s.w[i] }
+
+// buildBuckets assigns every token to its distance bucket and counts them. With
+// withMass it also computes the integer weights at the filter temperature and the
+// mass of each bucket.
+func (s *Sampler) buildBuckets(withMass bool) {
+	if s.bktOK && (s.massOK || !withMass) {
+		return
+	}
+	s.count = [numBuckets]int32{}
+	s.mass = [numBuckets]uint64{}
+	invT := 1 / s.filterT
+	sum := 0.0
+	for i, v := range s.w {
+		d := s.maxW - v
+		b := bucketOf(d)
+		s.bucket[i] = uint16(b)
+		s.count[b]++
+		if withMass {
+			e := expDet(-(d * invT))
+			q := quantize(e)
+			s.qf[i] = q
+			s.mass[b] += q
+			sum += e
+		}
+	}
+	s.bktOK = true
+	if withMass {
+		s.massOK, s.sumEf = true, sum
+	}
+}
+
+// bucketOf maps a distance d >= 0 to its bucket.
+func bucketOf(d float64) int {
+	if d >= (numBuckets-1)/bucketsPerUnit {
+		return numBuckets - 1
+	}
+	return int(d * bucketsPerUnit)
+}
+
+// sortedRange returns the tokens of buckets lo..hi (inclusive) in rank order.
+func (s *Sampler) sortedRange(lo, hi int) []int32 {
+	s.sorted = s.sorted[:0]
+	for i, b := range s.bucket[:len(s.w)] {
+		if int(b) >= lo && int(b) <= hi {
+			s.sorted = append(s.sorted, int32(i))
+		}
+	}
+	slices.SortFunc(s.sorted, func(a, b int32) int { return compareRank(s.w, a, b) })
+	return s.sorted
+}
+
+// topKCut keeps the k best-ranked tokens; with keepTies also every token tied with
+// the k-th (transformers).
+func (s *Sampler) topKCut(k int, keepTies bool) cut {
+	if k >= len(s.w) {
+		return keepAll
+	}
+	s.buildBuckets(false)
+	cum := 0
+	for b := range numBuckets {
+		c := int(s.count[b])
+		if cum+c < k {
+			cum += c
+			continue
+		}
+		toks := s.sortedRange(b, b)
+		if keepTies {
+			return cut{s.dist(toks[k-cum-1]), math.MaxInt32}
+		}
+		if k-cum == c {
+			// The k-th token ends this bucket: the first removed one opens a later one.
+			return s.firstAfterBucket(b)
+		}
+		t := toks[k-cum]
+		return cut{s.dist(t), t}
+	}
+	return keepAll
+}
+
+// firstAfterBucket returns the cut before the best-ranked token of the first
+// non-empty bucket after b (keepAll if there is none).
+func (s *Sampler) firstAfterBucket(b int) cut {
+	for nb := b + 1; nb < numBuckets; nb++ {
+		if s.count[nb] > 0 {
+			t := s.sortedRange(nb, nb)[0]
+			return cut{s.dist(t), t}
+		}
+	}
+	return keepAll
+}
+
+// topPCut keeps, within scope, the tokens whose mass ranked strictly above them is
+// below p times the scope's mass (masses at the filter temperature).
+func (s *Sampler) topPCut(p float64, scope cut) cut {
+	s.buildBuckets(true)
+	bs := numBuckets // scope boundary bucket; numBuckets = no boundary
+	if scope != keepAll {
+		bs = bucketOf(scope.d)
+	}
+
+	// Mass of the scope: whole buckets above its boundary plus the boundary's share.
+	var total uint64
+	for b := 0; b < bs && b < numBuckets; b++ {
+		total += s.mass[b]
+	}
+	if bs < numBuckets {
+		for i, b := range s.bucket[:len(s.w)] {
+			if int(b) == bs && scope.keeps(s.dist(int32(i)), int32(i)) {
+				total += s.qf[i]
+			}
+		}
+	}
+	threshold := p * float64(total)
+
+	// Walk down the ranking; whole buckets that stay below the threshold are kept
+	// without sorting them.
+	var above uint64
+	for b := range numBuckets {
+		if b > bs {
+			break
+		}
+		if s.count[b] == 0 {
+			continue
+		}
+		if b < bs && float64(above+s.mass[b]) < threshold {
+			above += s.mass[b]
+			continue
+		}
+		for _, t := range s.sortedRange(b, b) {
+			d := s.dist(t)
+			if !scope.keeps(d, t) {
+				return scope
+			}
+			if float64(above) >= threshold {
+				return cut{d, t}
+			}
+			above += s.qf[t]
+		}
+	}
+	return scope
+}
+
+// finalWeights computes the integer weights at the temperature of the tokens kept by
+// final, in id order, and the entropy of that distribution.
+func (s *Sampler) finalWeights(final cut) {
+	s.keptID, s.keptQ, s.keptS = s.keptID[:0], s.keptQ[:0], 0
+	invT := 1 / s.p.Temperature
+	sumE, sumEZ := 0.0, 0.0
+	for i, v := range s.w {
+		d := s.maxW - v
+		if !final.keeps(d, int32(i)) {
+			continue
+		}
+		z := d * invT
+		e := expDet(-z)
+		q := quantize(e)
+		s.keptID = append(s.keptID, int32(i))
+		s.keptQ = append(s.keptQ, q)
+		s.keptS += q
+		sumE += e
+		sumEZ += float64(e * z)
+	}
+	// H = -sum p ln p with p = e/sumE and ln p = -z - ln(sumE).
+	s.keptH = logDet(sumE) + sumEZ/sumE
+	if s.keptH < 0 {
+		s.keptH = 0 // a single kept token: rounding can leave -0 or a tiny negative
+	}
+}
+
+// quantize turns a relative weight e in [0, 1] into its integer weight floor(e*2^44).
+func quantize(e float64) uint64 { return uint64(e * weightScale) }
