@@ -355,6 +355,9 @@ func parseFileMeta(resp *http.Response, u *url.URL) (fileMeta, error) {
 	m.Etag = normalizeEtag(firstNonEmpty(resp.Header.Get(headerLinkedEtag), resp.Header.Get("ETag")))
 	size := firstNonEmpty(resp.Header.Get(headerLinkedSize), resp.Header.Get("Content-Length"))
 	n, err := strconv.ParseInt(size, 10, 64)
+	if size == "" && resp.ContentLength >= 0 {
+		n, err = resp.ContentLength, nil
+	}
 	if err != nil || n < 0 {
 		return m, fmt.Errorf("no valid size (X-Linked-Size %q)", size)
 	}

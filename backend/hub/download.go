@@ -115,8 +115,10 @@ func (c *Client) download(ctx context.Context, repo string, f *remoteFile, p blo
 	if err != nil {
 		return c.fsError(repo, "read "+p.incomplete, err)
 	}
-	pm.skip(have)
-	pm.update(true, func(pr *Progress) { pr.FileDone = have })
+	if have > 0 {
+		pm.skip(have)
+		pm.update(true, func(pr *Progress) { pr.FileDone = have })
+	}
 
 	// Transfer with retries; each try continues from the current length.
 	err = c.withRetry(ctx, repo, func(attempt int) (time.Duration, error) {
@@ -134,7 +136,7 @@ func (c *Client) download(ctx context.Context, repo string, f *remoteFile, p blo
 	// Verify, then move into place atomically.
 	if err := h.check(have); err != nil {
 		_ = os.Remove(p.incomplete)
-		pm.update(true, func(pr *Progress) { pr.Done -= have; pr.FileDone = 0 })
+		pm.unskip(have)
 		return &Error{Code: CodeChecksum, Repo: repo, File: f.Name,
 			Msg: repo + "/" + f.Name + " failed verification", Err: err}
 	}
@@ -202,14 +204,12 @@ func (c *Client) transfer(ctx context.Context, repo string, f *remoteFile, out *
 		if err := restart(out, h); err != nil {
 			return 0, have, c.fsError(repo, "truncate "+out.Name(), err)
 		}
-		prev := have
-		pm.update(true, func(pr *Progress) { pr.Done -= prev; pr.FileDone = 0 })
+		pm.unskip(have)
 		have = 0
 	case http.StatusRequestedRangeNotSatisfiable:
 		// The server holds fewer bytes than we have: start over.
 		_ = restart(out, h)
-		prev := have
-		pm.update(true, func(pr *Progress) { pr.Done -= prev; pr.FileDone = 0 })
+		pm.unskip(have)
 		return 0, 0, &Error{Code: CodeServerError, Repo: repo, File: f.Name,
 			Msg: "range not satisfiable resuming " + f.Name}
 	default:

@@ -39,7 +39,8 @@ type Progress struct {
 
 // progressMeter aggregates byte counts and calls the callback at most once per interval,
 // plus unthrottled calls at file boundaries. The rate is an exponentially weighted
-// average over the intervals, so one slow read does not make the ETA jump.
+// average over windows of at least rateWindow, so neither a burst nor an event forced
+// at a file boundary makes the ETA jump.
 type progressMeter struct {
 	mu       sync.Mutex
 	fn       func(Progress)
@@ -48,15 +49,19 @@ type progressMeter struct {
 
 	p        Progress
 	lastEmit time.Time
-	lastDone int64 // Done at lastEmit, for the rate
+	rateAt   time.Time // start of the current rate window
+	rateDone int64     // Done at rateAt, less the bytes that were already on disk
 	rate     float64
 }
+
+// rateWindow is the shortest span a rate sample covers.
+const rateWindow = 250 * time.Millisecond
 
 func newProgressMeter(fn func(Progress), interval time.Duration) *progressMeter {
 	return &progressMeter{fn: fn, interval: interval, now: time.Now}
 }
 
-// set changes the event fields under the lock and emits when force is true or the
+// update changes the event fields under the lock and emits when force is true or the
 // interval has passed.
 func (m *progressMeter) update(force bool, change func(p *Progress)) {
 	if m == nil || m.fn == nil {
@@ -65,32 +70,31 @@ func (m *progressMeter) update(force bool, change func(p *Progress)) {
 	m.mu.Lock()
 	change(&m.p)
 	now := m.now()
-	dt := now.Sub(m.lastEmit)
-	if !force && dt < m.interval {
+	if !force && now.Sub(m.lastEmit) < m.interval {
 		m.mu.Unlock()
 		return
 	}
-	m.measure(now, dt)
+	m.lastEmit = now
+	m.measure(now)
 	ev := m.p
 	m.mu.Unlock()
 	m.fn(ev)
 }
 
-// measure updates the rate and ETA from the bytes fetched since the last event.
-func (m *progressMeter) measure(now time.Time, dt time.Duration) {
-	const alpha = 0.3 // weight of the newest interval in the average
-	if !m.lastEmit.IsZero() && dt > 0 {
-		inst := float64(m.p.Done-m.lastDone) / dt.Seconds()
-		if inst < 0 {
-			inst = 0
-		}
+// measure updates the rate and ETA from the bytes fetched since the window began.
+func (m *progressMeter) measure(now time.Time) {
+	const alpha = 0.3 // weight of the newest window in the average
+	if m.rateAt.IsZero() {
+		m.rateAt, m.rateDone = now, m.p.Done
+	} else if dt := now.Sub(m.rateAt); dt >= rateWindow {
+		inst := max(float64(m.p.Done-m.rateDone)/dt.Seconds(), 0)
 		if m.rate == 0 {
 			m.rate = inst
 		} else {
 			m.rate = alpha*inst + (1-alpha)*m.rate
 		}
+		m.rateAt, m.rateDone = now, m.p.Done
 	}
-	m.lastEmit, m.lastDone = now, m.p.Done
 	m.p.BytesPerSec = m.rate
 	m.p.ETA = -1
 	if m.rate > 0 && m.p.Total >= m.p.Done {
@@ -105,6 +109,18 @@ func (m *progressMeter) skip(n int64) {
 	}
 	m.mu.Lock()
 	m.p.Done += n
-	m.lastDone += n
+	m.rateDone += n
+	m.mu.Unlock()
+}
+
+// unskip removes bytes that were counted but are gone (a restart from byte 0).
+func (m *progressMeter) unskip(n int64) {
+	if m == nil || m.fn == nil || n == 0 {
+		return
+	}
+	m.mu.Lock()
+	m.p.Done -= n
+	m.p.FileDone = 0
+	m.rateDone -= n
 	m.mu.Unlock()
 }

@@ -252,6 +252,14 @@ func (c *Client) fetchConfig(ctx context.Context, repo, commit string, f *remote
 		}
 		return err
 	}
+	unlock, err := lockFile(ctx, p.lock)
+	if err != nil {
+		if isCancel(ctx, err) {
+			return cancelled(repo, ctx.Err())
+		}
+		return c.fsError(repo, "lock "+p.lock, err)
+	}
+	defer unlock()
 	return c.writeBlob(repo, p, data)
 }
 
@@ -282,10 +290,14 @@ func (c *Client) getSmall(ctx context.Context, repo string, f *remoteFile) ([]by
 	return data, 0, nil
 }
 
-// writeBlob stores data as a blob (through .incomplete and a rename) and links it.
+// writeBlob stores data as a blob (through .incomplete and a rename) and links it. The
+// caller holds the blob's lock.
 func (c *Client) writeBlob(repo string, p blobPaths, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p.blob), 0o755); err != nil {
 		return c.fsError(repo, "create "+filepath.Dir(p.blob), err)
+	}
+	if fi, err := os.Stat(p.blob); err == nil && fi.Size() == int64(len(data)) {
+		return c.link(repo, p)
 	}
 	if err := writeFileAtomic(p.incomplete, p.blob, data); err != nil {
 		return c.fsError(repo, "write "+p.blob, err)
