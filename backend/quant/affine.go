@@ -1,0 +1,162 @@
+package quant
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/knobs-app/knobs/backend/safetensors"
+)
+
+// Affine is a weight matrix in MLX affine quantization (mode "affine" of
+// mlx.core.quantize): each row is cut into groups of groupSize columns, and
+// element j of a group is w = scale*q + bias with q an unsigned bits-wide code.
+// The codes are packed into little-endian uint32 words, element k of a word at
+// bit offset bits*k, lowest first. Tensors are views of the checkpoint.
+type Affine struct {
+	rows, cols      int
+	bits, groupSize int
+	wordsPerRow     int
+	groupsPerRow    int
+
+	weight      []uint32          // [rows][cols*bits/32] packed codes
+	scaleDType  safetensors.DType // F32, F16 or BF16, shared by scales and biases
+	scales16    []uint16          // [rows][cols/groupSize] when 16-bit
+	biases16    []uint16          // [rows][cols/groupSize] when 16-bit
+	scales32    []float32         // [rows][cols/groupSize] when F32
+	biases32    []float32         // [rows][cols/groupSize] when F32
+	scaleFormat int               // one of scaleBF16, scaleF16, scaleF32
+}
+
+// The scale formats the kernels switch on.
+const (
+	scaleBF16 = iota
+	scaleF16
+	scaleF32
+)
+
+// SupportedBits and SupportedGroupSizes list the affine layouts this package
+// reads; mlx also has 3, 5 and 6 bits, which no kernel here handles.
+var (
+	SupportedBits       = []int{2, 4, 8}
+	SupportedGroupSizes = []int{32, 64, 128}
+)
+
+// NewAffine wraps the weight, scales and biases tensors of one MLX quantized
+// linear layer (…weight U32 [out, in*bits/32], …scales and …biases [out, in/groupSize]
+// in BF16, F16 or F32). Shapes, dtypes, bits and group size are validated, and the
+// error names the offending tensor.
+func NewAffine(w, scales, biases safetensors.Tensor, bits, groupSize int) (Matrix, error) {
+	if !slices.Contains(SupportedBits, bits) {
+		return nil, fmt.Errorf("%s: affine quantization bits must be one of %v, got %d",
+			w.Name, SupportedBits, bits)
+	}
+	if !slices.Contains(SupportedGroupSizes, groupSize) {
+		return nil, fmt.Errorf("%s: affine quantization group size must be one of %v, got %d",
+			w.Name, SupportedGroupSizes, groupSize)
+	}
+	if w.DType != safetensors.U32 || len(w.Shape) != 2 {
+		return nil, fmt.Errorf("%s: quantized weight must be 2-D U32, got %s %v",
+			w.Name, w.DType, w.Shape)
+	}
+
+	rows, words := w.Shape[0], w.Shape[1]
+	cols := words * 32 / bits
+	if cols%groupSize != 0 || cols == 0 {
+		return nil, fmt.Errorf("%s: %d columns (%d words of %d-bit codes) is not a positive "+
+			"multiple of the group size %d", w.Name, cols, words, bits, groupSize)
+	}
+	groups := cols / groupSize
+	for _, t := range []safetensors.Tensor{scales, biases} {
+		if len(t.Shape) != 2 || t.Shape[0] != rows || t.Shape[1] != groups {
+			return nil, fmt.Errorf("%s: shape %v, want [%d %d] for %s with %d-bit codes in groups of %d",
+				t.Name, t.Shape, rows, groups, w.Name, bits, groupSize)
+		}
+	}
+	if scales.DType != biases.DType {
+		return nil, fmt.Errorf("%s is %s but %s is %s; they must share a dtype",
+			scales.Name, scales.DType, biases.Name, biases.DType)
+	}
+
+	a := &Affine{
+		rows: rows, cols: cols, bits: bits, groupSize: groupSize,
+		wordsPerRow: words, groupsPerRow: groups, scaleDType: scales.DType,
+	}
+	var err error
+	if a.weight, err = w.Uint32s(); err != nil {
+		return nil, err
+	}
+	switch scales.DType {
+	case safetensors.BF16, safetensors.F16:
+		a.scaleFormat = scaleBF16
+		if scales.DType == safetensors.F16 {
+			a.scaleFormat = scaleF16
+		}
+		if a.scales16, err = scales.Uint16s(); err != nil {
+			return nil, err
+		}
+		a.biases16, err = biases.Uint16s()
+	case safetensors.F32:
+		a.scaleFormat = scaleF32
+		if a.scales32, err = scales.Float32View(); err != nil {
+			return nil, err
+		}
+		a.biases32, err = biases.Float32View()
+	default:
+		return nil, fmt.Errorf("%s: scales dtype must be BF16, F16 or F32, got %s",
+			scales.Name, scales.DType)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Rows returns the number of output features.
+func (a *Affine) Rows() int { return a.rows }
+
+// Cols returns the number of input features.
+func (a *Affine) Cols() int { return a.cols }
+
+// Bits returns the width of one code.
+func (a *Affine) Bits() int { return a.bits }
+
+// GroupSize returns the number of columns sharing one scale and bias.
+func (a *Affine) GroupSize() int { return a.groupSize }
+
+// WeightBytes returns the bytes of packed codes, scales and biases.
+func (a *Affine) WeightBytes() int64 {
+	codes := int64(a.rows) * int64(a.wordsPerRow) * 4
+	perScale := int64(a.scaleDType.Size())
+	return codes + 2*int64(a.rows)*int64(a.groupsPerRow)*perScale
+}
+
+// scaleBias returns the scale and bias of group g of row r (index r*groups+g).
+func (a *Affine) scaleBias(i int) (scale, bias float32) {
+	switch a.scaleFormat {
+	case scaleBF16:
+		return safetensors.BF16ToFloat32(a.scales16[i]), safetensors.BF16ToFloat32(a.biases16[i])
+	case scaleF16:
+		return f16Table[a.scales16[i]], f16Table[a.biases16[i]]
+	}
+	return a.scales32[i], a.biases32[i]
+}
+
+// code returns the quantized code of column j of row i.
+func (a *Affine) code(i, j int) uint32 {
+	perWord := 32 / a.bits
+	word := a.weight[i*a.wordsPerRow+j/perWord]
+	return word >> (uint(j%perWord) * uint(a.bits)) & (1<<a.bits - 1)
+}
+
+// DequantRow writes row i as float32 into dst[:Cols()]: each element is
+// scale*q + bias computed in float64 and rounded once, the closest float32 to
+// the exact value. Quantized embeddings are looked up this way.
+func (a *Affine) DequantRow(i int, dst []float32) {
+	dst = dst[:a.cols]
+	for g := range a.groupsPerRow {
+		scale, bias := a.scaleBias(i*a.groupsPerRow + g)
+		for j := g * a.groupSize; j < (g+1)*a.groupSize; j++ {
+			dst[j] = float32(float64(scale)*float64(a.code(i, j)) + float64(bias))
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package quant
+
+import "fmt"
+
+// vectorBlock is how many vectors a kernel multiplies per pass over a row:
+// the decode batch (up to 8 columns) reads every weight exactly once, and a
+// long prefill keeps a block of vectors in cache while it walks a chunk of rows.
+const vectorBlock = 8
+
+// chunkBytes is the weight bytes of one chunk of rows: small enough to stay in
+// L2 while every vector block passes over it, large enough to keep the
+// scheduling overhead of a chunk negligible.
+const chunkBytes = 64 << 10
+
+// MatMul sets dst[b*rows+r] = dot(row r of m, x[b*cols:(b+1)*cols]) for b < n.
+// Each weight is read from memory once for all n vectors, rows are split over
+// GOMAXPROCS goroutines, and the result for a given (row, vector) is
+// bit-identical whatever n, the worker count or GOMAXPROCS.
+// It panics if dst or x is too short: that is a programming error.
+func MatMul(dst []float32, m Matrix, x []float32, n int) {
+	rows, cols := m.Rows(), m.Cols()
+	if len(dst) < n*rows || len(x) < n*cols || n < 0 {
+		panic(fmt.Sprintf("quant.MatMul: dst %d and x %d floats, want %d and %d for n=%d",
+			len(dst), len(x), n*rows, n*cols, n))
+	}
+	if n == 0 || rows == 0 {
+		return
+	}
+
+	workers.mu.Lock()
+	defer workers.mu.Unlock()
+
+	// Per-group sums of each vector, shared by every row of an affine matrix.
+	var xsum []float32
+	if a, ok := m.(*Affine); ok {
+		need := n * a.groupsPerRow
+		if cap(workers.xsum) < need {
+			workers.xsum = make([]float32, need)
+		}
+		xsum = workers.xsum[:need]
+		groupSums(xsum, x, n, cols, a.groupSize)
+	}
+
+	rowBytes := max(m.WeightBytes()/int64(rows), 1)
+	chunkRows := int(max(min(chunkBytes/rowBytes, int64(rows)), 1))
+	workers.run(job{
+		m: m, dst: dst, x: x, xsum: xsum, n: n,
+		chunkRows: chunkRows,
+		chunks:    (rows + chunkRows - 1) / chunkRows,
+	})
+}
+
+// groupSums sets xsum[b*groups+g] to the sum of group g of vector b, in a
+// fixed order (the same lanes as the dot kernels).
+func groupSums(xsum, x []float32, n, cols, groupSize int) {
+	groups := cols / groupSize
+	for b := range n {
+		xb := x[b*cols : (b+1)*cols]
+		for g := range groups {
+			xsum[b*groups+g] = sum8(xb[g*groupSize : (g+1)*groupSize])
+		}
+	}
+}
+
+// sum8 sums x (a multiple of 8 long) in eight interleaved lanes.
+func sum8(x []float32) float32 {
+	var l0, l1, l2, l3, l4, l5, l6, l7 float32
+	for i := 0; i+8 <= len(x); i += 8 {
+		v := x[i : i+8 : i+8]
+		l0 += v[0]
+		l1 += v[1]
+		l2 += v[2]
+		l3 += v[3]
+		l4 += v[4]
+		l5 += v[5]
+		l6 += v[6]
+		l7 += v[7]
+	}
+	return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
+}
+
+// dot8 returns the dot product of a and b in eight interleaved lanes: element
+// i goes to lane i%8, lanes are combined pairwise. Every kernel that produces
+// the same dot product uses exactly this order. The float32 conversions keep
+// the compiler from fusing a multiply and an add on some code paths only
+// (the Go spec allows fusion; an explicit conversion forbids it), which would
+// make results depend on the path. A tail shorter than 8 is added in order.
+func dot8(a, b []float32) float32 {
+	var l0, l1, l2, l3, l4, l5, l6, l7 float32
+	b = b[:len(a)]
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		u := a[i : i+8 : i+8]
+		v := b[i : i+8 : i+8]
+		l0 += float32(u[0] * v[0])
+		l1 += float32(u[1] * v[1])
+		l2 += float32(u[2] * v[2])
+		l3 += float32(u[3] * v[3])
+		l4 += float32(u[4] * v[4])
+		l5 += float32(u[5] * v[5])
+		l6 += float32(u[6] * v[6])
+		l7 += float32(u[7] * v[7])
+	}
+	s := ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
+	for ; i < len(a); i++ {
+		s += float32(a[i] * b[i])
+	}
+	return s
+}
+
+// MatMulRef is the float64 reference of MatMul: every row is dequantized
+// (in float64 for affine matrices) and dotted with each vector in float64.
+func MatMulRef(dst []float64, m Matrix, x []float32, n int) {
+	rows, cols := m.Rows(), m.Cols()
+	row := make([]float64, cols)
+	row32 := make([]float32, cols)
+	for r := range rows {
+		if a, ok := m.(*Affine); ok {
+			for j := range cols {
+				scale, bias := a.scaleBias(r*a.groupsPerRow + j/a.groupSize)
+				row[j] = float64(scale)*float64(a.code(r, j)) + float64(bias)
+			}
+		} else {
+			m.DequantRow(r, row32)
+			for j, v := range row32 {
+				row[j] = float64(v)
+			}
+		}
+		for b := range n {
+			var s float64
+			for j, w := range row {
+				s += w * float64(x[b*cols+j])
+			}
+			dst[b*rows+r] = s
+		}
+	}
+}
+
+// denseRows computes rows [lo, hi) of a dense matrix for n vectors.
+func denseRows(d *Dense, dst, x []float32, n, lo, hi int, scratch []float32) {
+	cols := d.cols
+	for b0 := 0; b0 < n; b0 += vectorBlock {
+		b1 := min(b0+vectorBlock, n)
+		for r := lo; r < hi; r++ {
+			var row []float32
+			if d.f32 != nil {
+				row = d.f32[r*cols : (r+1)*cols]
+			} else {
+				row = scratch[:cols]
+				d.DequantRow(r, row)
+			}
+			for b := b0; b < b1; b++ {
+				dst[b*d.rows+r] = dot8(row, x[b*cols:(b+1)*cols])
+			}
+		}
+	}
+}
+
+// genericRows computes rows [lo, hi) of any Matrix through DequantRow.
+func genericRows(m Matrix, dst, x []float32, n, lo, hi int, scratch []float32) {
+	rows, cols := m.Rows(), m.Cols()
+	row := scratch[:cols]
+	for r := lo; r < hi; r++ {
+		m.DequantRow(r, row)
+		for b := range n {
+			dst[b*rows+r] = dot8(row, x[b*cols:(b+1)*cols])
+		}
+	}
+}

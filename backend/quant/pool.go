@@ -1,0 +1,96 @@
+package quant
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// pool runs the row chunks of one MatMul call on GOMAXPROCS goroutines. The
+// goroutines live for the life of the process and are woken through channels,
+// so a call allocates nothing once buffers have grown to their working size.
+// Calls are serialized: the engine runs one matmul at a time and each uses
+// every core.
+type pool struct {
+	mu      sync.Mutex
+	wake    []chan struct{} // one per helper goroutine
+	done    sync.WaitGroup
+	next    atomic.Int64 // next chunk to claim
+	job     job
+	scratch [][]float32 // per worker: [max(cols, 8*groupSize)] dequantized row or codes
+	xsum    []float32   // [n][groups] per-group sums of each vector
+}
+
+// job is one MatMul call split into row chunks.
+type job struct {
+	m         Matrix
+	dst, x    []float32
+	xsum      []float32
+	n         int
+	chunkRows int
+	chunks    int
+}
+
+var workers pool
+
+// run executes j on all cores and returns when every chunk is done.
+func (p *pool) run(j job) {
+	nw := runtime.GOMAXPROCS(0)
+	nw = min(nw, j.chunks)
+	for len(p.wake) < nw-1 {
+		id := len(p.wake) + 1
+		ch := make(chan struct{})
+		p.wake = append(p.wake, ch)
+		go p.helper(id, ch)
+	}
+	for len(p.scratch) < nw {
+		p.scratch = append(p.scratch, nil)
+	}
+	for i := range nw {
+		need := max(j.m.Cols(), 8*128)
+		if cap(p.scratch[i]) < need {
+			p.scratch[i] = make([]float32, need)
+		}
+	}
+
+	p.job = j
+	p.next.Store(0)
+	p.done.Add(nw - 1)
+	for i := range nw - 1 {
+		p.wake[i] <- struct{}{}
+	}
+	p.work(0)
+	p.done.Wait()
+	p.job = job{}
+}
+
+// helper is the loop of helper goroutine id.
+func (p *pool) helper(id int, wake chan struct{}) {
+	for range wake {
+		p.work(id)
+		p.done.Done()
+	}
+}
+
+// work claims chunks until none are left. Which worker computes a row does
+// not change its result: each row's arithmetic is fixed.
+func (p *pool) work(id int) {
+	j := &p.job
+	scratch := p.scratch[id]
+	for {
+		c := int(p.next.Add(1) - 1)
+		if c >= j.chunks {
+			return
+		}
+		lo := c * j.chunkRows
+		hi := min(lo+j.chunkRows, j.m.Rows())
+		switch m := j.m.(type) {
+		case *Affine:
+			affineRows(m, j.dst, j.x, j.xsum, j.n, lo, hi, scratch)
+		case *Dense:
+			denseRows(m, j.dst, j.x, j.n, lo, hi, scratch)
+		default:
+			genericRows(m, j.dst, j.x, j.n, lo, hi, scratch)
+		}
+	}
+}
