@@ -105,7 +105,9 @@ func (a *App) startup(ctx context.Context) {
 }
 
 // quitOnSignal turns SIGINT and SIGTERM into an orderly quit, so that shutdown runs
-// and the process exits with status 0.
+// and the process exits with status 0. Wails listens for them too, but its quit goes
+// through beforeClose without the quitting flag and would only hide the window while
+// a tray is visible.
 func (a *App) quitOnSignal() {
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)

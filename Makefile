@@ -1,0 +1,152 @@
+# Knobs: build, run and test the desktop app without the wails CLI.
+#
+#   make run     install what is missing, build the app and start it
+#   make test    everything CI checks: Go, frontend and a headless smoke test
+#   make build   the desktop binary, build/bin/knobs
+#   make cli     the headless CLI, build/bin/knobs-cli
+#   make bench   benchmarks (nothing to measure yet)
+#
+# The desktop build reproduces "wails build": generate the bindings, build the
+# frontend, then compile with the desktop tags.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+GO  ?= go
+NPM ?= npm
+UNAME_S := $(shell uname -s)
+
+BIN     := build/bin/knobs
+CLI_BIN := build/bin/knobs-cli
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+LDFLAGS := -w -s -X main.version=$(VERSION)
+
+ifeq ($(UNAME_S),Linux)
+# Debian 12 has only WebKitGTK 4.1, which Wails v2 selects with webkit2_41.
+DESKTOP_TAGS := desktop,production,webkit2_41
+else
+DESKTOP_TAGS := desktop,production
+endif
+
+# Debian packages needed to build and test. Helpers whose tests need more packages
+# add them here (one list, installed in one apt-get call).
+DEBIAN_PACKAGES := \
+	build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
+	xvfb imagemagick xauth dbus dbus-x11 xdotool chromium fonts-dejavu-core \
+	fonts-noto-cjk python3-torch python3-numpy bible-kjv-text python3-jinja2
+
+.PHONY: help
+help:
+	@sed -n 's/^#   make /  make /p' Makefile
+
+# --- dependencies ---------------------------------------------------------------
+
+.PHONY: deps deps-system deps-go
+deps: deps-system frontend/node_modules/.installed deps-go
+
+deps-system:
+	@scripts/install-deps.sh $(DEBIAN_PACKAGES)
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps-go:
+	@$(GO) mod download
+
+# --- build ----------------------------------------------------------------------
+
+.PHONY: build bindings frontend cli
+build: deps bindings frontend
+	$(GO) build -tags $(DESKTOP_TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
+	@echo "built $(BIN)"
+
+# bindings regenerates frontend/wailsjs (committed) from the bound Go methods, as
+# "wails generate module" would.
+bindings:
+	$(GO) build -tags bindings -o build/gen-bindings .
+	@./build/gen-bindings >/dev/null
+
+frontend: frontend/node_modules/.installed bindings
+	cd frontend && $(NPM) run --silent build
+
+cli:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(CLI_BIN) ./cmd/knobs
+	@echo "built $(CLI_BIN)"
+
+# --- run ------------------------------------------------------------------------
+
+.PHONY: run
+run: build
+ifeq ($(UNAME_S),Linux)
+	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+		echo "No DISPLAY: starting Knobs on a virtual screen (Xvfb)."; \
+		echo "To see it, run it on a desktop, or take a screenshot from another shell:"; \
+		echo "  import -display :99 -window root knobs.png   (:99 or the next free display)"; \
+		echo "To run it yourself: Xvfb :99 -screen 0 1280x800x24 &"; \
+		echo "  DISPLAY=:99 dbus-run-session -- $(BIN)"; \
+		exec xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- ./$(BIN); \
+	elif [ -z "$${DBUS_SESSION_BUS_ADDRESS:-}" ]; then \
+		exec dbus-run-session -- ./$(BIN); \
+	else \
+		exec ./$(BIN); \
+	fi
+else
+	./$(BIN)
+endif
+
+# --- test -----------------------------------------------------------------------
+
+.PHONY: test testdata gofmt vet gotest frontend-check frontend-test smoke
+test: deps testdata gofmt vet gotest frontend-check frontend-test smoke
+	@echo "make test: all passed"
+
+# testdata runs every fetch script that helpers add under scripts/testdata/.
+testdata:
+	@for s in scripts/testdata/*.sh; do \
+		[ -e "$$s" ] || continue; \
+		echo "testdata: $$s"; \
+		bash "$$s"; \
+	done
+
+gofmt:
+	@files=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard -- '*.go')); \
+	if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags smoke ./tests/...
+
+gotest:
+	$(GO) test ./...
+
+frontend-check: frontend/node_modules/.installed
+	cd frontend && $(NPM) run --silent check
+	cd frontend && $(NPM) run --silent format:check
+
+frontend-test: frontend/node_modules/.installed
+	cd frontend && $(NPM) run --silent test
+
+# smoke starts the production binary under Xvfb on a private session bus; see
+# tests/smoke. Screenshots and logs stay in artifacts/smoke.
+smoke: build
+	dbus-run-session -- $(GO) test -tags smoke -count=1 -v ./tests/smoke 2>&1 \
+		| grep -v '^dbus-daemon\[' | grep -v 'SpiRegistry daemon'
+
+# --- bench ----------------------------------------------------------------------
+
+.PHONY: bench
+bench:
+	@echo "make bench: nothing to measure yet. The engine (issue 3) will add"
+	@echo "  go run ./cmd/knobs bench ...; until then this target measures nothing."
+
+# --- housekeeping ---------------------------------------------------------------
+
+.PHONY: fmt clean
+fmt: frontend/node_modules/.installed
+	gofmt -w $$(git ls-files --cached --others --exclude-standard -- '*.go')
+	cd frontend && $(NPM) run --silent format
+
+clean:
+	rm -rf build/bin build/gen-bindings frontend/dist artifacts

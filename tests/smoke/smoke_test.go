@@ -1,0 +1,345 @@
+//go:build smoke
+
+// Package smoke starts the real desktop binary under Xvfb and checks that its window
+// renders the UI, that its tray menu works and that it shuts down cleanly.
+//
+// Run it through "make smoke" (part of "make test"): it needs build/bin/knobs, Xvfb,
+// ImageMagick's import and a DBus session bus (dbus-run-session).
+package smoke
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/knobs-app/knobs/tests/fakesni"
+)
+
+const (
+	wantTitle    = "Knobs"
+	readyTimeout = 90 * time.Second // the first WebKit start on a cold machine is slow
+	exitTimeout  = 20 * time.Second
+)
+
+// TestWindowTrayAndQuit is the main smoke test: the window renders, the tray's menu
+// has its items and clicking Quit ends the process with status 0.
+func TestWindowTrayAndQuit(t *testing.T) {
+	bus, err := dbus.SessionBus()
+	if err != nil {
+		t.Fatalf("no session bus (run the test under dbus-run-session): %v", err)
+	}
+	watcher, err := fakesni.Start(bus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	display := startXvfb(t)
+	app := startApp(t, display, "tray", nil)
+
+	// Readiness: the frontend mounted and reported its title.
+	title := app.waitReady(t)
+	if title != wantTitle {
+		t.Errorf("frontend reported title %q, want %q", title, wantTitle)
+	}
+
+	// Screenshot: the window must show the UI, not a blank or uniform screen.
+	shot := filepath.Join(artifactsDir(t), "knobs.png")
+	waitRendered(t, display, shot)
+
+	// Tray: the item registered with the watcher and its menu has our entries.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	item, err := watcher.WaitItem(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	menu, err := fakesni.Menu(bus, item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int32{}
+	for _, mi := range menu {
+		if mi.Type != "separator" {
+			ids[mi.Label] = mi.ID
+		}
+	}
+	for _, label := range []string{"Open Knobs", "Quick compare", "About", "Quit"} {
+		if _, ok := ids[label]; !ok {
+			t.Errorf("tray menu has no %q item; menu: %+v", label, menu)
+		}
+	}
+	quit, ok := ids["Quit"]
+	if !ok {
+		t.FailNow()
+	}
+
+	// Quit from the tray ends the app cleanly.
+	if err := fakesni.Click(bus, item, quit); err != nil {
+		t.Fatal(err)
+	}
+	app.waitExit(t)
+	app.wantLog(t, "quitting from the tray", "shut down")
+}
+
+// TestSignalWithoutSessionBus starts the app with no session bus: it must run without
+// a tray (saying so in its log) and quit cleanly on SIGTERM.
+func TestSignalWithoutSessionBus(t *testing.T) {
+	display := startXvfb(t)
+	noBus := []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + filepath.Join(t.TempDir(), "none")}
+	app := startApp(t, display, "nobus", noBus)
+
+	if title := app.waitReady(t); title != wantTitle {
+		t.Errorf("frontend reported title %q, want %q", title, wantTitle)
+	}
+	if err := app.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	app.waitExit(t)
+	app.wantLog(t, "running without a tray", "quitting on signal", "shut down")
+}
+
+// app is a running desktop binary.
+type app struct {
+	cmd       *exec.Cmd
+	readyFile string
+	logFile   string // the app's slog file under the temporary XDG_STATE_HOME
+	exited    chan error
+}
+
+// startApp starts build/bin/knobs on display with temporary XDG directories; extraEnv
+// overrides the environment. Its stdout and stderr go to artifacts/smoke/NAME.out.
+func startApp(t *testing.T, display, name string, extraEnv []string) *app {
+	t.Helper()
+	bin := binaryPath(t)
+	tmp := t.TempDir()
+	env := append(os.Environ(),
+		"DISPLAY="+display,
+		"XDG_CONFIG_HOME="+filepath.Join(tmp, "config"),
+		"XDG_DATA_HOME="+filepath.Join(tmp, "data"),
+		"XDG_STATE_HOME="+filepath.Join(tmp, "state"),
+		"XDG_CACHE_HOME="+filepath.Join(tmp, "cache"),
+		"KNOBS_READY_FILE="+filepath.Join(tmp, "ready"),
+		"KNOBS_LOG_LEVEL=debug",
+	)
+	env = append(env, extraEnv...)
+
+	out, err := os.Create(filepath.Join(artifactsDir(t), name+".out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { out.Close() })
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+
+	a := &app{
+		cmd:       cmd,
+		readyFile: filepath.Join(tmp, "ready"),
+		logFile:   filepath.Join(tmp, "state", "knobs", "knobs.log"),
+		exited:    make(chan error, 1),
+	}
+	go func() { a.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-a.exited
+		}
+		if b, err := os.ReadFile(a.logFile); err == nil {
+			os.WriteFile(filepath.Join(artifactsDir(t), name+".log"), b, 0o644)
+		}
+	})
+	return a
+}
+
+// waitReady waits for the first line the app writes to its ready file, which it does
+// when the frontend calls the bound Ready method after mounting.
+func (a *app) waitReady(t *testing.T) string {
+	t.Helper()
+	deadline := time.After(readyTimeout)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-a.exited:
+			a.exited <- err
+			t.Fatalf("app exited before it was ready: %v", err)
+		case <-deadline:
+			t.Fatalf("app not ready after %v", readyTimeout)
+		case <-tick.C:
+			b, err := os.ReadFile(a.readyFile)
+			if err != nil || !bytes.Contains(b, []byte("\n")) {
+				continue
+			}
+			line, _, _ := strings.Cut(string(b), "\n")
+			return line
+		}
+	}
+}
+
+// waitExit waits for the app to end and wants exit status 0.
+func (a *app) waitExit(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-a.exited:
+		if err != nil {
+			t.Fatalf("app did not exit cleanly: %v", err)
+		}
+	case <-time.After(exitTimeout):
+		t.Fatalf("app still running %v after it was asked to quit", exitTimeout)
+	}
+}
+
+// wantLog checks that the app's log file contains each message, in any order.
+func (a *app) wantLog(t *testing.T, msgs ...string) {
+	t.Helper()
+	b, err := os.ReadFile(a.logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if !bytes.Contains(b, []byte(m)) {
+			t.Errorf("log has no %q; log:\n%s", m, b)
+		}
+	}
+}
+
+// startXvfb starts a virtual X server on a free display and returns its name.
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// -displayfd makes Xvfb pick a free display and write its number to fd 3.
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24",
+		"-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start Xvfb (apt-get install xvfb): %v", err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		t.Fatalf("read Xvfb's display number: %v", err)
+	}
+	return ":" + strings.TrimSpace(line)
+}
+
+// waitRendered takes screenshots of the whole screen until one shows a rendered UI.
+// The ready signal comes when the frontend has mounted, which can be a frame before
+// WebKit paints it, so a few attempts are allowed.
+func waitRendered(t *testing.T, display, path string) {
+	t.Helper()
+	var lastErr error
+	for range 50 {
+		lastErr = screenshot(display, path)
+		if lastErr == nil {
+			lastErr = checkRendered(path)
+		}
+		if lastErr == nil {
+			t.Logf("screenshot: %s", path)
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("the window did not render: %v", lastErr)
+}
+
+func screenshot(display, path string) error {
+	out, err := exec.Command("import", "-display", display, "-window", "root", path).
+		CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("import (apt-get install imagemagick): %v: %s", err, out)
+	}
+	return nil
+}
+
+// checkRendered wants a screenshot with many colours (text, borders, a status bar),
+// most of them inside the window rather than the black X root around it.
+func checkRendered(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		return fmt.Errorf("decode screenshot: %w", err)
+	}
+
+	colours := map[[3]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+		}
+	}
+	// Anti-aliased text alone yields dozens of shades; a blank page has one or two.
+	const minColours = 24
+	if len(colours) < minColours {
+		return fmt.Errorf("screenshot has %d colours, want at least %d", len(colours),
+			minColours)
+	}
+	if isBlack(img, image.Pt(b.Dx()/2, b.Dy()/2)) {
+		return errors.New("the centre of the screen is black: no window")
+	}
+	return nil
+}
+
+func isBlack(img image.Image, p image.Point) bool {
+	r, g, b, _ := img.At(p.X, p.Y).RGBA()
+	return r == 0 && g == 0 && b == 0
+}
+
+// binaryPath is the production binary the Makefile built (KNOBS_BIN overrides).
+func binaryPath(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("KNOBS_BIN")
+	if bin == "" {
+		bin = filepath.Join("..", "..", "build", "bin", "knobs")
+	}
+	abs, err := filepath.Abs(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		t.Fatalf("no desktop binary (run make build first): %v", err)
+	}
+	return abs
+}
+
+// artifactsDir is where screenshots and app output are kept: artifacts/smoke at the
+// repository root, or KNOBS_ARTIFACTS.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("KNOBS_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "artifacts", "smoke")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
