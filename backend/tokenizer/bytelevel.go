@@ -8,14 +8,17 @@ import (
 // Byte-level BPE (GPT-2's scheme) spells every byte as a printable character so that
 // vocabulary entries are strings: the printable Latin-1 bytes stand for themselves and
 // the other 68 bytes are mapped, in order, to U+0100 and up. byteChar[b] is the
-// character for byte b; charByte inverts it.
+// character for byte b; charByte inverts it (-1 for characters outside the alphabet,
+// which all lie below U+0144, the last of the 68).
 var (
 	byteChar [256]rune
-	charByte map[rune]byte
+	charByte [0x144]int16
 )
 
 func init() {
-	charByte = make(map[rune]byte, 256)
+	for r := range charByte {
+		charByte[r] = -1
+	}
 	next := rune(256)
 	for b := 0; b < 256; b++ {
 		printable := (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)
@@ -25,7 +28,7 @@ func init() {
 			byteChar[b] = next
 			next++
 		}
-		charByte[byteChar[b]] = byte(b)
+		charByte[byteChar[b]] = int16(b)
 	}
 }
 
@@ -33,15 +36,31 @@ func init() {
 // ByteLevel decoder, a token containing a character outside the byte alphabet (an added
 // token such as "\n\n" or one with spaces) is taken as its own UTF-8 text.
 func byteLevelDecode(token string) []byte {
-	out := make([]byte, 0, len(token))
-	for _, r := range token {
-		b, ok := charByte[r]
-		if !ok {
-			return []byte(token)
+	return appendByteLevelDecoded(make([]byte, 0, len(token)), token)
+}
+
+// appendByteLevelDecoded appends the bytes token stands for to dst (see
+// byteLevelDecode).
+func appendByteLevelDecoded[T string | []byte](dst []byte, token T) []byte {
+	start := len(dst)
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		if c >= '!' && c <= '~' {
+			dst = append(dst, c) // printable ASCII stands for itself
+			continue
 		}
-		out = append(out, b)
+		// Every other character of the alphabet is below U+0144: two bytes in UTF-8.
+		if c < 0xC2 || c > 0xC5 || i+1 == len(token) || token[i+1]&0xC0 != 0x80 {
+			return append(dst[:start], token...)
+		}
+		r := rune(c&0x1F)<<6 | rune(token[i+1]&0x3F)
+		if r >= rune(len(charByte)) || charByte[r] < 0 {
+			return append(dst[:start], token...)
+		}
+		dst = append(dst, byte(charByte[r]))
+		i++
 	}
-	return out
+	return dst
 }
 
 // byteLevelEncode spells raw bytes in the byte alphabet (the form vocabulary entries

@@ -3,8 +3,8 @@ package tokenizer
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -17,7 +17,7 @@ type fileJSON struct {
 	PreTokenizer  json.RawMessage  `json:"pre_tokenizer"`
 	PostProcessor json.RawMessage  `json:"post_processor"`
 	Decoder       json.RawMessage  `json:"decoder"`
-	Model         modelJSON        `json:"model"`
+	Model         modelJSON        `json:"-"` // read by parseFile
 }
 
 type addedTokenJSON struct {
@@ -31,14 +31,16 @@ type addedTokenJSON struct {
 }
 
 type modelJSON struct {
-	Type                    string           `json:"type"`
-	Vocab                   map[string]int32 `json:"vocab"`
-	Merges                  json.RawMessage  `json:"merges"` // ["a b", ...] or [["a", "b"], ...]
-	IgnoreMerges            bool             `json:"ignore_merges"`
-	Dropout                 *float64         `json:"dropout"`
-	ContinuingSubwordPrefix *string          `json:"continuing_subword_prefix"`
-	EndOfWordSuffix         *string          `json:"end_of_word_suffix"`
-	ByteFallback            bool             `json:"byte_fallback"`
+	Type                    string   `json:"type"`
+	IgnoreMerges            bool     `json:"ignore_merges"`
+	Dropout                 *float64 `json:"dropout"`
+	ContinuingSubwordPrefix *string  `json:"continuing_subword_prefix"`
+	EndOfWordSuffix         *string  `json:"end_of_word_suffix"`
+	ByteFallback            bool     `json:"byte_fallback"`
+
+	// The large members, left raw for newBPE's scanner.
+	vocab  []byte // {"token": id, ...}
+	merges []byte // ["a b", ...] or [["a", "b"], ...]
 }
 
 // componentJSON holds the fields of every normalizer, pre-tokenizer, post-processor
@@ -80,10 +82,36 @@ type templatePieceJSON struct {
 	} `json:"Sequence"`
 }
 
+// parseFile reads tokenizer.json, leaving model.vocab and model.merges raw.
 func parseFile(data []byte) (*fileJSON, error) {
 	var f fileJSON
-	if err := json.Unmarshal(data, &f); err != nil {
+	var model []byte
+	rest, err := withoutMembers(data, func(_ string, v []byte) error {
+		model = v
+		return nil
+	}, "model")
+	if err == nil {
+		err = json.Unmarshal(rest, &f)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("parse tokenizer.json: %w", err)
+	}
+	if model == nil {
+		return nil, errors.New("tokenizer.json has no model")
+	}
+	rest, err = withoutMembers(model, func(key string, v []byte) error {
+		if key == "vocab" {
+			f.Model.vocab = v
+		} else {
+			f.Model.merges = v
+		}
+		return nil
+	}, "vocab", "merges")
+	if err == nil {
+		err = json.Unmarshal(rest, &f.Model)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("parse model: %w", err)
 	}
 	return &f, nil
 }
@@ -319,34 +347,4 @@ func (t *Tokenizer) buildTokenTable(added []addedTokenJSON) {
 		t.tokenBytes[a.ID] = byteLevelDecode(a.Content)
 		t.special[a.ID] = a.Special
 	}
-}
-
-// mergePairs reads model.merges in either serialization: "left right" strings or
-// two-element arrays.
-func mergePairs(raw json.RawMessage) ([][2]string, error) {
-	raw = bytes.TrimSpace(raw)
-	if isNull(raw) {
-		return nil, nil
-	}
-	inner := bytes.TrimSpace(bytes.TrimPrefix(raw, []byte("[")))
-	if len(inner) > 0 && inner[0] == '[' {
-		var pairs [][2]string
-		if err := json.Unmarshal(raw, &pairs); err != nil {
-			return nil, fmt.Errorf("parse model.merges: %w", err)
-		}
-		return pairs, nil
-	}
-	var lines []string
-	if err := json.Unmarshal(raw, &lines); err != nil {
-		return nil, fmt.Errorf("parse model.merges: %w", err)
-	}
-	pairs := make([][2]string, len(lines))
-	for i, line := range lines {
-		left, right, ok := strings.Cut(line, " ")
-		if !ok || strings.Contains(right, " ") {
-			return nil, fmt.Errorf("model.merges[%d] must be two tokens separated by a space, got %q", i, line)
-		}
-		pairs[i] = [2]string{left, right}
-	}
-	return pairs, nil
 }

@@ -1,0 +1,121 @@
+// Writes the fixtures backend/tokenizer's tests compare against: the ids that
+// @huggingface/tokenizers (the JavaScript port of HF tokenizers) gives for every
+// corpus entry, and its decoding of those ids and of random id sequences.
+//
+// Usage (after scripts/testdata/tokenizers.sh):
+//   NODE_PATH=../../.cache/testdata/tokenizers/oracle/node_modules \
+//     node oracle.mjs ../../.cache/testdata/tokenizers ../../backend/tokenizer/testdata
+//
+// Invalid UTF-8 entries ("b64") are decoded with TextDecoder, which replaces each
+// ill-formed sequence with U+FFFD (one per maximal subpart): a JavaScript caller
+// cannot pass anything else, and neither can a Python or Rust caller of HF tokenizers.
+
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const require = createRequire(import.meta.url);
+const { Tokenizer } = require('@huggingface/tokenizers');
+
+const [dataDir, outDir] = process.argv.slice(2);
+if (!dataDir || !outDir) {
+  console.error('usage: node oracle.mjs DATA_DIR OUT_DIR');
+  process.exit(2);
+}
+
+const MODELS = ['llama3', 'llama3_1', 'qwen3'];
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+
+const corpusBytes = readFileSync(join(outDir, 'corpus.json'));
+const corpus = JSON.parse(corpusBytes);
+const texts = corpus.entries.map((e) =>
+  e.text !== undefined ? e.text : new TextDecoder('utf-8').decode(Buffer.from(e.b64, 'base64')),
+);
+
+// Seeded PRNG for the random decode cases (mulberry32).
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+for (const name of MODELS) {
+  const jsonBytes = readFileSync(join(dataDir, name, 'tokenizer.json'));
+  const config = JSON.parse(readFileSync(join(dataDir, name, 'tokenizer_config.json')));
+  const tok = new Tokenizer(JSON.parse(jsonBytes), config);
+  const decodeOpts = (skip) => ({ skip_special_tokens: skip, clean_up_tokenization_spaces: false });
+
+  // Encode every entry, with special tokens (the BOS of Llama) and without.
+  const encode = [];
+  const encodePlain = [];
+  const decoded = {};
+  texts.forEach((text, i) => {
+    const ids = tok.encode(text, { add_special_tokens: true }).ids;
+    const plain = tok.encode(text, { add_special_tokens: false }).ids;
+    encode.push(ids);
+    encodePlain.push(plain);
+    const back = plain.length ? tok.decode(plain, decodeOpts(false)) : "";
+    if (back !== text) decoded[i] = back;
+  });
+
+  // Decode random id sequences: byte tokens, any vocabulary entry, special tokens.
+  const vocabSize = tok.get_vocab(true).size;
+  const special = [...tok.get_added_tokens_decoder().keys()];
+  const byteTokens = [...Array(256).keys()].map((b) => {
+    const ch = byteChar(b);
+    return tok.token_to_id(ch);
+  });
+  const rand = rng(4);
+  const pickId = () => {
+    const r = rand();
+    if (r < 0.5) return byteTokens[Math.floor(rand() * 256)];
+    if (r < 0.85) return Math.floor(rand() * (vocabSize - special.length));
+    return special[Math.floor(rand() * special.length)];
+  };
+  const decodeCases = [[15722], [15722, 103], [103], [103, 15722]];
+  for (let i = 0; i < 600; i++) {
+    decodeCases.push(Array.from({ length: 1 + Math.floor(rand() * 12) }, pickId));
+  }
+  const decodes = decodeCases.map((ids) => ({
+    ids,
+    text: tok.decode(ids, decodeOpts(false)),
+    skip: tok.decode(ids, decodeOpts(true)),
+  }));
+
+  const fixture = {
+    oracle: '@huggingface/tokenizers@0.2.0',
+    model: name,
+    tokenizer_sha256: sha256(jsonBytes),
+    corpus_sha256: sha256(corpusBytes),
+    encode,
+    encode_plain: encodePlain,
+    decoded,
+    // What TextDecoder made of each invalid UTF-8 entry.
+    replaced: Object.fromEntries(
+      corpus.entries.flatMap((e, i) => (e.b64 !== undefined ? [[i, texts[i]]] : [])),
+    ),
+    decodes,
+  };
+  const out = join(outDir, `${name}.oracle.json.gz`);
+  writeFileSync(out, gzipSync(JSON.stringify(fixture)));
+  console.error(`${out}: ${texts.length} entries, ${Object.keys(decoded).length} decode differences`);
+}
+
+// byteChar is GPT-2's byte-to-character map (see backend/tokenizer/bytelevel.go).
+function byteChar(b) {
+  const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  if (printable) return String.fromCodePoint(b);
+  let n = 0;
+  for (let c = 0; c < b; c++) {
+    const p = (c >= 0x21 && c <= 0x7e) || (c >= 0xa1 && c <= 0xac) || (c >= 0xae && c <= 0xff);
+    if (!p) n++;
+  }
+  return String.fromCodePoint(256 + n);
+}
