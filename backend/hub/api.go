@@ -292,12 +292,15 @@ func (c *Client) fetchModelInfo(ctx context.Context, r Ref) (*modelInfo, error) 
 
 // fileMeta is what a HEAD on /{repo}/resolve/{commit}/{file} tells, as huggingface_hub's
 // HfFileMetadata: the commit, the normalized ETag (the blob's name), the size and where
-// to GET the bytes (the CDN when the Hub redirects there).
+// the bytes are (the CDN when the Hub redirects there).
 type fileMeta struct {
 	Commit   string
 	Etag     string
 	Size     int64
 	Location *url.URL
+	// URL is the resolve URL at the commit. Every GET starts there and follows the Hub's
+	// redirect afresh, so a retry after the CDN's signed address expired still works.
+	URL *url.URL
 }
 
 // blobNameRE is what a normalized ETag may look like before it becomes a file name: a
@@ -351,7 +354,7 @@ func (c *Client) headFile(ctx context.Context, repo, commit, file string) (fileM
 }
 
 func parseFileMeta(resp *http.Response, u *url.URL) (fileMeta, error) {
-	m := fileMeta{Commit: resp.Header.Get(headerRepoCommit), Location: u}
+	m := fileMeta{Commit: resp.Header.Get(headerRepoCommit), Location: resp.Request.URL, URL: u}
 	m.Etag = normalizeEtag(firstNonEmpty(resp.Header.Get(headerLinkedEtag), resp.Header.Get("ETag")))
 	size := firstNonEmpty(resp.Header.Get(headerLinkedSize), resp.Header.Get("Content-Length"))
 	n, err := strconv.ParseInt(size, 10, 64)

@@ -185,7 +185,7 @@ func (c *Client) transfer(ctx context.Context, repo string, f *remoteFile, out *
 	if have > 0 {
 		header.Set("Range", "bytes="+strconv.FormatInt(have, 10)+"-")
 	}
-	resp, err := c.do(tctx, http.MethodGet, f.meta.Location, header, false)
+	resp, err := c.do(tctx, http.MethodGet, f.meta.URL, header, false)
 	if err != nil {
 		return 0, have, c.transferError(ctx, tctx, repo, f, err)
 	}
@@ -306,7 +306,7 @@ func (c *Client) fsError(repo, what string, err error) error {
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 		return &Error{Code: CodeDiskFull, Repo: repo, Msg: "disk full: " + what, Err: err}
 	}
-	return &Error{Code: "cache_error", Repo: repo, Msg: what, Err: err,
+	return &Error{Code: CodeCacheError, Repo: repo, Msg: what, Err: err,
 		Hint: "Check that the Hugging Face cache directory (" + c.opts.CacheDir +
 			") is writable."}
 }

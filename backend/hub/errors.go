@@ -22,6 +22,7 @@ const (
 	CodeChecksum      = "checksum_mismatch"    // a file's size or hash differs from the metadata
 	CodeCancelled     = "cancelled"            // the caller cancelled the context
 	CodeInvalidRef    = "invalid_model_ref"    // the reference is not a directory or a repo id
+	CodeCacheError    = "cache_error"          // the cache directory cannot be written or read
 )
 
 // Error is the error type of this package. Every failure a person may need to act on
@@ -50,7 +51,7 @@ func (e *Error) Error() string {
 	if msg == "" {
 		msg = e.Code
 	}
-	if e.Err != nil {
+	if e.Err != nil && e.Code != CodeCancelled {
 		return msg + ": " + e.Err.Error()
 	}
 	return msg

@@ -84,6 +84,8 @@ type fakeHub struct {
 	gets        []rangeRequest
 	apiRequests int
 	cdnAuth     int // CDN requests that carried an Authorization header
+	sigs        int // CDN signatures handed out
+	usedSigs    map[string]bool
 
 	// Faults.
 	token       string           // when set, the API requires "Bearer <token>"
@@ -107,7 +109,8 @@ func newFakeHub(t *testing.T) *fakeHub {
 	t.Helper()
 	h := &fakeHub{t: t, repos: map[string]*fakeRepo{}, served: map[string]int64{},
 		dropAt: map[string]int64{}, stallAt: map[string]int64{}, corrupt: map[string]bool{},
-		stalled: map[string]bool{}, dropped: map[string]bool{}, done: make(chan struct{})}
+		stalled: map[string]bool{}, dropped: map[string]bool{}, usedSigs: map[string]bool{},
+		done: make(chan struct{})}
 	h.api = httptest.NewServer(http.HandlerFunc(h.serveAPI))
 	h.cdn = httptest.NewServer(http.HandlerFunc(h.serveCDN))
 	t.Cleanup(func() {
@@ -275,7 +278,11 @@ func (h *fakeHub) serveResolve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Linked-Etag", `"`+f.sha256()+`"`)
 		w.Header().Set("X-Linked-Size", strconv.Itoa(len(f.data)))
 		w.Header().Set("ETag", `"pointer-etag"`)
-		w.Header().Set("Location", h.cdn.URL+"/blobs/"+f.sha256()+"?sig=cdn-secret-signature")
+		h.mu.Lock()
+		h.sigs++
+		sig := fmt.Sprintf("cdn-secret-signature-%d", h.sigs)
+		h.mu.Unlock()
+		w.Header().Set("Location", h.cdn.URL+"/blobs/"+f.sha256()+"?sig="+sig)
 		w.WriteHeader(http.StatusFound)
 		return
 	}
@@ -317,8 +324,13 @@ func (h *fakeHub) serveCDN(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	// Signatures are single-use, like short-lived CDN signatures: a retry must go back
+	// to the Hub for a fresh redirect.
+	sig := r.URL.Query().Get("sig")
+	reused := h.usedSigs[sig]
+	h.usedSigs[sig] = true
 	h.mu.Unlock()
-	if file == nil || r.URL.Query().Get("sig") == "" {
+	if file == nil || sig == "" || reused {
 		w.WriteHeader(http.StatusForbidden)
 		return
 	}

@@ -267,7 +267,7 @@ func (c *Client) fetchConfig(ctx context.Context, repo, commit string, f *remote
 func (c *Client) getSmall(ctx context.Context, repo string, f *remoteFile) ([]byte, time.Duration, error) {
 	sctx, cancel := context.WithTimeout(ctx, c.opts.StallTimeout)
 	defer cancel()
-	resp, err := c.do(sctx, http.MethodGet, f.meta.Location, nil, false)
+	resp, err := c.do(sctx, http.MethodGet, f.meta.URL, nil, false)
 	if err != nil {
 		if isCancel(ctx, err) {
 			return nil, 0, err

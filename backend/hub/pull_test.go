@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -666,5 +667,21 @@ func TestSignedURLNeverShown(t *testing.T) {
 	_, err := c.Pull(context.Background(), testRepo, nil)
 	if err == nil || strings.Contains(err.Error(), "cdn-secret-signature") {
 		t.Errorf("error = %v", err)
+	}
+}
+
+func TestLocalFileSystemErrors(t *testing.T) {
+	c := NewClient(Options{CacheDir: t.TempDir(), NoToken: true})
+	full := c.fsError("r", "write blob", &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC})
+	wantCode(t, full, CodeDiskFull)
+	if retryable(full) || retryable(&fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}) {
+		t.Error("a full disk must not be retried")
+	}
+	other := c.fsError("r", "write blob", &fs.PathError{Op: "open", Path: "x", Err: syscall.EACCES})
+	if retryable(other) {
+		t.Error("a permission error must not be retried")
+	}
+	if !retryable(errors.New("connection reset by peer")) {
+		t.Error("a network error must be retried")
 	}
 }
