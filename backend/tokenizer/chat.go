@@ -8,11 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
+	controlStructures "github.com/nikolalohinski/gonja/v2/builtins/control_structures"
 	"github.com/nikolalohinski/gonja/v2/config"
 	"github.com/nikolalohinski/gonja/v2/exec"
 	"github.com/nikolalohinski/gonja/v2/loaders"
+	"github.com/nikolalohinski/gonja/v2/nodes"
 	"github.com/nikolalohinski/gonja/v2/parser"
 )
 
@@ -45,6 +48,7 @@ type ChatOptions struct {
 const (
 	maxTemplateOutput = 4 << 20         // bytes of rendered text
 	maxTemplateRange  = 100_000         // elements of one range()
+	maxMacroDepth     = 200             // nested macro calls (recursion would exhaust the stack)
 	templateTimeout   = 2 * time.Second // wall time of one rendering
 )
 
@@ -123,6 +127,7 @@ func renderChat(template, file string, specialTokens map[string]string,
 	}
 	data["strftime_now"] = func(format string) string { return strftime(format, now) }
 	data["range"] = boundedRange(deadline)
+	data[guardKey] = &renderGuard{deadline: deadline}
 
 	out := &limitedWriter{max: maxTemplateOutput, deadline: deadline}
 	if err := execute(tpl, out, data); err != nil {
@@ -161,7 +166,7 @@ func sandboxEnvironment() *exec.Environment {
 	statements := map[string]parser.ControlStructureParser{}
 	for _, name := range sandboxStatements {
 		if p, ok := builtins.ControlStructures.Get(name); ok {
-			statements[name] = p
+			statements[name] = guardedParser(p)
 		}
 	}
 	filters := exec.NewFilterSet(map[string]exec.FilterFunction{}).Update(builtins.Filters)
@@ -212,9 +217,9 @@ func (l *singleLoader) Resolve(path string) (string, error) { return path, nil }
 
 func (l *singleLoader) Inherit(string) (loaders.Loader, error) { return l, nil }
 
-// lineRE finds the position gonja reports in its messages ("Line: 12 Col: 3" or
-// "line 12").
-var lineRE = regexp.MustCompile(`(?i)line:? (\d+)`)
+// lineRE finds the positions gonja reports in its messages ("Line: 12 Col: 3",
+// "at line 12", "Line=12").
+var lineRE = regexp.MustCompile(`(?i)line[:=]? ?(\d+)`)
 
 // templateError wraps a gonja error with the file and, when gonja names one, the line.
 // gonja quotes the whole template source in parse errors; that part is dropped.
@@ -224,11 +229,28 @@ func templateError(file string, err error) error {
 		return err
 	}
 	msg := err.Error()
+	// gonja nests messages from the outer statement inwards; the last line number is
+	// the innermost, the one that failed.
 	line := 0
-	if m := lineRE.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
+	for _, m := range lineRE.FindAllStringSubmatch(msg, -1) {
+		if n, _ := strconv.Atoi(m[1]); n > 0 {
+			line = n
+		}
 	}
-	return &TemplateError{File: file, Line: line, Err: errors.New(trimSource(msg))}
+	return &TemplateError{File: file, Line: line, Err: errors.New(innermost(trimSource(msg)))}
+}
+
+// innermost shortens gonja's chain of nested messages to its end, where the cause is.
+func innermost(msg string) string {
+	const keep = 240
+	if len(msg) <= keep {
+		return msg
+	}
+	cut := len(msg) - keep
+	for cut < len(msg) && !utf8.RuneStart(msg[cut]) {
+		cut++
+	}
+	return "…" + msg[cut:]
 }
 
 // trimSource drops gonja's "failed to parse template '<source>': " prefix.
@@ -271,6 +293,73 @@ func boundedRange(deadline time.Time) func(args ...int) ([]int, error) {
 		}
 		return out, nil
 	}
+}
+
+// renderGuard bounds one rendering: every statement checks the deadline (so a loop
+// that writes nothing still stops) and macro calls count their nesting.
+type renderGuard struct {
+	deadline time.Time
+	depth    int
+}
+
+// guardKey holds the *renderGuard in the template context; it is not a valid Jinja
+// identifier, so templates cannot reach it.
+const guardKey = "\x00guard"
+
+func guardOf(r *exec.Renderer) *renderGuard {
+	v, _ := r.Environment.Context.Get(guardKey)
+	g, _ := v.(*renderGuard)
+	return g
+}
+
+// guardedStatement wraps a statement of the template with the checks of renderGuard.
+type guardedStatement struct {
+	exec.ControlStructure
+	macro string // the name a {% macro %} statement defines, else ""
+}
+
+// guardedParser makes parse return statements wrapped in guardedStatement.
+func guardedParser(parse parser.ControlStructureParser) parser.ControlStructureParser {
+	return func(p, args *parser.Parser) (nodes.ControlStructure, error) {
+		cs, err := parse(p, args)
+		if err != nil {
+			return cs, err
+		}
+		ecs, ok := cs.(exec.ControlStructure)
+		if !ok {
+			return cs, nil
+		}
+		g := &guardedStatement{ControlStructure: ecs}
+		if m, ok := cs.(*controlStructures.MacroControlStructure); ok {
+			g.macro = m.Name
+		}
+		return g, nil
+	}
+}
+
+func (g *guardedStatement) Execute(r *exec.Renderer, tag *nodes.ControlStructureBlock) error {
+	guard := guardOf(r)
+	if guard != nil && time.Now().After(guard.deadline) {
+		return fmt.Errorf("rendering took longer than %v", templateTimeout)
+	}
+	if err := g.ControlStructure.Execute(r, tag); err != nil || g.macro == "" || guard == nil {
+		return err
+	}
+	// Count the calls of the macro just defined.
+	v, _ := r.Environment.Context.Get(g.macro)
+	macro, ok := v.(exec.Macro)
+	if !ok {
+		return nil
+	}
+	r.Environment.Context.Set(g.macro, exec.Macro(func(params *exec.VarArgs) *exec.Value {
+		if guard.depth >= maxMacroDepth {
+			return exec.AsValue(fmt.Errorf("macro calls nested deeper than %d", maxMacroDepth))
+		}
+		guard.depth++
+		defer func() { guard.depth-- }()
+		return macro(params)
+	}))
+	return nil
 }
 
 // limitedWriter collects the output and stops a rendering that writes too much or

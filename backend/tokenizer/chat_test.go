@@ -1,0 +1,191 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// chatFixture is testdata/chat_templates.json, written by
+// tools/tokenizer-oracle/chat_oracle.py with Python's Jinja2 and HF's settings.
+type chatFixture struct {
+	Oracle    string `json:"oracle"`
+	Now       string `json:"now"`
+	Templates map[string]struct {
+		SHA256        string            `json:"sha256"`
+		SpecialTokens map[string]string `json:"special_tokens"`
+	} `json:"templates"`
+	Cases []struct {
+		Template            string         `json:"template"`
+		Name                string         `json:"name"`
+		Messages            []Message      `json:"messages"`
+		AddGenerationPrompt bool           `json:"add_generation_prompt"`
+		Vars                map[string]any `json:"vars"`
+		Output              string         `json:"output"`
+	} `json:"cases"`
+}
+
+// fixtureTemplates loads the templates the fixture was made from, by fixture name.
+func fixtureTemplates(t *testing.T) map[string][2]string {
+	llama := needData(t, "templates/meta-llama-Llama-3.2-3B-Instruct.jinja")
+	data, err := os.ReadFile(llama)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qwenPath := needData(t, "qwen3/tokenizer_config.json")
+	var qwen tokenizerConfigJSON
+	if _, err := readJSON(qwenPath, &qwen); err != nil {
+		t.Fatal(err)
+	}
+	var qwenTemplate string
+	if err := json.Unmarshal(qwen.ChatTemplate, &qwenTemplate); err != nil {
+		t.Fatal(err)
+	}
+	return map[string][2]string{
+		"llama3.2": {string(data), llama},
+		"qwen3":    {qwenTemplate, qwenPath},
+	}
+}
+
+// TestChatTemplateMatchesJinja2 requires byte-identical output to Jinja2.
+func TestChatTemplateMatchesJinja2(t *testing.T) {
+	data, err := os.ReadFile("testdata/chat_templates.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fx chatFixture
+	if err := json.Unmarshal(data, &fx); err != nil {
+		t.Fatal(err)
+	}
+	now, err := time.Parse("2006-01-02T15:04:05", fx.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates := fixtureTemplates(t)
+	for name, tpl := range templates {
+		if got := sha256Hex([]byte(tpl[0])); got != fx.Templates[name].SHA256 {
+			t.Fatalf("%s template changed since the fixture was made (sha256 %s)", name, got)
+		}
+	}
+	for _, c := range fx.Cases {
+		t.Run(c.Template+"/"+c.Name, func(t *testing.T) {
+			tpl := templates[c.Template]
+			opts := ChatOptions{AddGenerationPrompt: c.AddGenerationPrompt, Now: now, Vars: c.Vars}
+			got, err := renderChat(tpl[0], tpl[1], fx.Templates[c.Template].SpecialTokens, c.Messages, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != c.Output {
+				t.Errorf("output differs from %s\n got %q\nwant %q", fx.Oracle, got, c.Output)
+			}
+		})
+	}
+}
+
+// TestApplyChatTemplate renders through a loaded model directory and checks the
+// single BOS, the system option and the stop tokens.
+func TestApplyChatTemplate(t *testing.T) {
+	tok := loadModel(t, "llama3_1")
+	msgs := []Message{{Role: "user", Content: "안녕!"}}
+	text, err := tok.ApplyChatTemplate(msgs, ChatOptions{AddGenerationPrompt: true, System: "Be brief."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"system<|end_header_id|>\n\nBe brief.<|eot_id|>", "안녕!", "assistant<|end_header_id|>\n\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("rendered text lacks %q:\n%s", want, text)
+		}
+	}
+	ids := tok.Encode(text, false)
+	bos, _ := tok.TokenID("<|begin_of_text|>")
+	count := 0
+	for _, id := range ids {
+		if id == bos {
+			count++
+		}
+	}
+	if ids[0] != bos || count != 1 {
+		t.Errorf("want exactly one BOS, first: got %d BOS, ids %v", count, ids[:min(8, len(ids))])
+	}
+	eot, _ := tok.TokenID("<|eot_id|>")
+	if stops := tok.StopTokens(); len(stops) == 0 || !contains(stops, eot) {
+		t.Errorf("StopTokens() = %v, want it to hold <|eot_id|> %d", stops, eot)
+	}
+}
+
+func contains(ids []int32, id int32) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// TestChatTemplateErrors covers broken and hostile templates.
+func TestChatTemplateErrors(t *testing.T) {
+	msgs := []Message{{Role: "user", Content: "hi"}}
+	cases := []struct {
+		name, source string
+		wantLine     int    // 0: any
+		wantText     string // in the message
+	}{
+		{"syntax", "line one\n{% if messages %}\n{{ messages[0].content }\n{% endif %}", 0, "chat.jinja"},
+		{"unclosed block", "{% for m in messages %}\n{{ m.content }}\n", 2, "chat.jinja"},
+		{"raise", "{% if true %}\n{{ raise_exception('no system role') }}\n{% endif %}", 2, "no system role"},
+		{"include", "{% include 'secret.txt' %}", 0, "chat.jinja"},
+		{"import", "{% import 'x.jinja' as x %}", 0, "chat.jinja"},
+		{"extends", "{% extends 'base.jinja' %}", 0, "chat.jinja"},
+		{"huge range", "{% for i in range(100000000) %}x{% endfor %}", 0, "range"},
+		{"huge output", "{% for i in range(5000) %}{{ '" + strings.Repeat("x", 1000) + "' }}{% endfor %}", 0, "output longer"},
+		{"recursion", "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", 0, "nested deeper"},
+		{"silent loop", "{% set xs = range(99999) %}{% for i in xs %}{% for j in xs %}{% if false %}{% endif %}{% endfor %}{% endfor %}", 0, "longer than"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := renderChat(c.source, "chat.jinja", nil, msgs, ChatOptions{})
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			var te *TemplateError
+			if !errors.As(err, &te) || te.File != "chat.jinja" {
+				t.Fatalf("want a *TemplateError naming chat.jinja, got %T %v", err, err)
+			}
+			if !strings.Contains(err.Error(), c.wantText) {
+				t.Errorf("error %q lacks %q", err, c.wantText)
+			}
+			if c.wantLine > 0 && te.Line != c.wantLine {
+				t.Errorf("line %d, want %d (%v)", te.Line, c.wantLine, err)
+			}
+			t.Log(err)
+		})
+	}
+}
+
+// TestNoChatTemplate checks the error for a model directory without a template.
+func TestNoChatTemplate(t *testing.T) {
+	src := needData(t, "llama3/tokenizer.json")
+	dir := t.TempDir()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tok.ApplyChatTemplate(nil, ChatOptions{}); !errors.Is(err, ErrNoChatTemplate) {
+		t.Errorf("got %v, want ErrNoChatTemplate", err)
+	}
+	eot, _ := tok.TokenID("<|eot_id|>")
+	if !contains(tok.StopTokens(), eot) {
+		t.Errorf("default StopTokens() = %v lacks <|eot_id|>", tok.StopTokens())
+	}
+}
