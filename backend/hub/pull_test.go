@@ -685,3 +685,40 @@ func TestLocalFileSystemErrors(t *testing.T) {
 		t.Error("a network error must be retried")
 	}
 }
+
+func TestResumesIncompleteBlobLeftByHuggingFaceHub(t *testing.T) {
+	// hf_hub_download writes blobs/<etag>.incomplete and resumes it with a Range
+	// request; Knobs continues the same file.
+	h := newFakeHub(t)
+	const size, have = 200 << 10, 70000
+	f := h.addRepo(testRepo, llamaConfig, size).file("model.safetensors")
+	c := h.client(t, nil)
+	mustWrite(t, filepath.Join(c.CacheDir(), "models--mlx-community--Tiny-Llama-4bit", "blobs",
+		f.etag()+".incomplete"), string(f.data[:have]))
+	if _, err := c.Pull(context.Background(), testRepo, nil); err != nil {
+		t.Fatal(err)
+	}
+	if gets := h.getsOf("model.safetensors"); len(gets) != 1 || gets[0].start != have {
+		t.Errorf("GETs = %+v, want one resuming at %d", gets, have)
+	}
+}
+
+func TestCorruptIncompleteBlobIsNotTrusted(t *testing.T) {
+	// A partial file with wrong bytes fails verification and is removed, so the next
+	// pull starts clean.
+	h := newFakeHub(t)
+	const size = 100 << 10
+	f := h.addRepo(testRepo, llamaConfig, size).file("model.safetensors")
+	c := h.client(t, nil)
+	partial := filepath.Join(c.CacheDir(), "models--mlx-community--Tiny-Llama-4bit", "blobs",
+		f.etag()+".incomplete")
+	mustWrite(t, partial, strings.Repeat("x", 1000))
+	_, err := c.Pull(context.Background(), testRepo, nil)
+	wantCode(t, err, CodeChecksum)
+	if _, err := os.Stat(partial); err == nil {
+		t.Error("corrupt partial file kept")
+	}
+	if _, err := c.Pull(context.Background(), testRepo, nil); err != nil {
+		t.Fatal(err)
+	}
+}
