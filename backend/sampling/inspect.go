@@ -1,6 +1,9 @@
 package sampling
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // inspect fills the step's candidates (the top k tokens by penalized logit) and the
 // chosen token's rank. final is the kept set (ignored for a greedy step, stages nil).
@@ -18,23 +21,14 @@ func (s *Sampler) inspect(step *Step, logits []float32, stages []stage, final cu
 	}
 	top := s.sortedRange(0, hi)[:k]
 
-	// Normalizers: raw logits and penalized logits at temperature 1, and the
-	// penalized logits at the temperature over the whole vocabulary.
-	rawMax := math.Inf(-1)
-	for _, v := range logits {
-		rawMax = max(rawMax, float64(v))
+	// Normalizers: penalized logits at temperature 1 and at the temperature, over the
+	// whole vocabulary, and the raw logits.
+	if !s.sumsOK {
+		s.scan(s.massOK, true)
 	}
-	rawSum := 0.0
-	for _, v := range logits {
-		rawSum += expDet(float64(v) - rawMax)
-	}
-	penSum := s.sumAt(1)
-	tempSum := 0.0
-	if !greedy {
-		tempSum = s.sumAt(s.p.Temperature)
-	}
-	rawLSE := rawMax + logDet(rawSum)
+	penSum, tempSum := s.sum1, s.sumT
 	penLSE := s.maxW + logDet(penSum)
+	rawLSE := s.rawLogSumExp(logits, penSum)
 
 	step.Candidates = make([]Candidate, len(top))
 	for j, t := range top {
@@ -65,26 +59,49 @@ func (s *Sampler) inspect(step *Step, logits []float32, stages []stage, final cu
 		step.Candidates[j] = c
 	}
 
-	// Rank of the chosen token: how many tokens rank before it.
-	dc := s.dist(step.Token)
-	rank := 0
-	for i := range s.w {
-		if cut := (cut{dc, step.Token}); cut.keeps(s.dist(int32(i)), int32(i)) {
-			rank++
+	// Rank of the chosen token: its place among the candidates, or else how many
+	// tokens rank before it.
+	rank := slices.Index(top, step.Token)
+	if rank < 0 {
+		before := cut{s.dist(step.Token), step.Token}
+		rank = 0
+		for i := range s.w {
+			if before.keeps(s.dist(int32(i)), int32(i)) {
+				rank++
+			}
 		}
 	}
 	step.Rank = rank
 }
 
-// sumAt returns the sum over the whole vocabulary of exp(-(max - w)/t), in id order.
-func (s *Sampler) sumAt(t float64) float64 {
-	if s.massOK && t == s.filterT {
-		return s.sumEf
+// rawLogSumExp returns logsumexp of the raw logits. Only the tokens bias and penalties
+// changed differ from the penalized logits, so it corrects penSum (the penalized sum
+// relative to maxW) for those, and sums the raw logits afresh only when the
+// correction would cancel badly.
+func (s *Sampler) rawLogSumExp(logits []float32, penSum float64) float64 {
+	if len(s.chg) == 0 {
+		return s.maxW + logDet(penSum)
 	}
-	invT := 1 / t
-	sum := 0.0
-	for _, v := range s.w {
-		sum += expDet(-((s.maxW - v) * invT))
+	ref := s.maxW
+	for _, id := range s.chg {
+		ref = max(ref, float64(logits[id]))
 	}
-	return sum
+	base := penSum * expDet(s.maxW-ref)
+	sum := base
+	for _, id := range s.chg {
+		sum += expDet(float64(logits[id])-ref) - expDet(s.w[id]-ref)
+	}
+	if sum > 1e-6*base {
+		return ref + logDet(sum)
+	}
+
+	rawMax := math.Inf(-1)
+	for _, v := range logits {
+		rawMax = max(rawMax, float64(v))
+	}
+	sum = 0
+	for _, v := range logits {
+		sum += expDet(float64(v) - rawMax)
+	}
+	return rawMax + logDet(sum)
 }

@@ -39,11 +39,13 @@ const (
 	expStepLo = 1.162596423439437e-12
 	// expUnderflow: below it exp(x) rounds to zero in float64.
 	expUnderflow = -745.2
+	// roundMagic is 1.5*2^52: (y + roundMagic) - roundMagic is y rounded to an integer.
+	roundMagic = 0x1.8p52
 )
 
 // expDet returns e^x for x <= 0 (the only arguments the sampler needs: a logit minus
 // the maximum, divided by a temperature). It is accurate to about 1 ulp and gives
-// bit-identical results on every platform. Positive arguments are clamped to 0.
+// bit-identical results on every platform. Positive arguments return 1.
 func expDet(x float64) float64 {
 	if x >= 0 {
 		return 1
@@ -52,26 +54,27 @@ func expDet(x float64) float64 {
 		return 0
 	}
 
-	// Reduce: x = k*ln2/64 + r with |r| <= ln2/128, k = 64m + j.
-	kf := math.Floor(float64(x*expInvStep) + 0.5)
+	// Reduce: x = k*ln2/64 + r with |r| <= ln2/128, k = 64m + j. Adding and
+	// subtracting 1.5*2^52 rounds to the nearest integer in plain IEEE arithmetic.
+	kf := float64(float64(x*expInvStep)+roundMagic) - roundMagic
 	r := float64(x-float64(kf*expStepHi)) - float64(kf*expStepLo)
 	k := int64(kf)
-	m := k >> 6
-	j := k & 63
 
-	// e^r - 1 by its Taylor polynomial to degree 6 (the next term is below 2^-54).
-	t := float64(r*(1.0/720)) + 1.0/120
-	t = float64(r*t) + 1.0/24
+	// e^r - 1 by its Taylor polynomial to degree 5 (the next term is below 2^-54).
+	t := float64(r*(1.0/120)) + 1.0/24
 	t = float64(r*t) + 1.0/6
 	t = float64(r*t) + 0.5
 	t = float64(float64(r*r)*t) + r
 
-	// e^x = 2^m * 2^(j/64) * e^r.
-	v := float64(expTable[j]*t) + expTable[j]
-	if m >= -1022 {
-		return v * math.Float64frombits(uint64(1023+m)<<52)
+	// e^x = 2^m * 2^(j/64) * e^r; v is in [0.99, 2), so adding m to its exponent
+	// field is exact while the result stays normal.
+	tj := expTable[k&63]
+	v := float64(tj*t) + tj
+	m := k >> 6
+	if m >= -1021 {
+		return math.Float64frombits(math.Float64bits(v) + uint64(m)<<52)
 	}
-	// Subnormal result: scale in two exact-then-rounded steps.
+	// Subnormal result: scale in two steps, the second one rounding once.
 	v *= math.Float64frombits(uint64(1023+m+1000) << 52)
 	return v * 0x1p-1000
 }

@@ -43,14 +43,17 @@ type Sampler struct {
 	count  [numBuckets]int32 // tokens per bucket
 	mass   [numBuckets]uint64
 	qf     []uint64 // [vocab] integer weights at filterT (when top_p needs masses)
-	sumEf  float64  // sum of float weights at filterT, id order (with qf)
-	massOK bool     // qf, mass and sumEf are filled
+	massOK bool     // qf and mass are filled
 	bktOK  bool     // bucket and count are filled
+	sum1   float64  // sum of exp(w - maxW) over the vocabulary, id order (with sumsOK)
+	sumT   float64  // sum of exp((w - maxW)/temp), id order (with sumsOK, temp > 0)
+	sumsOK bool
 	keptID []int32  // final kept tokens, ascending id
 	keptQ  []uint64 // their integer weights at the temperature
 	keptS  uint64   // sum of keptQ
 	keptH  float64  // entropy of the final distribution (nats)
 	win    []int32  // scratch: sorted penalty window
+	chg    []int32  // tokens whose logit bias or penalties changed, ascending, distinct
 	sorted []int32  // scratch: tokens of a bucket range in rank order
 }
 
@@ -132,6 +135,9 @@ func (s *Sampler) Sample(logits []float32, history []int32, promptLen int, rng *
 	if rng == nil {
 		return Step{}, errors.New("sampling: a stream is required when temp > 0")
 	}
+	if inspectK > 0 || s.needsBuckets() {
+		s.scan(s.needsMass(), inspectK > 0)
+	}
 
 	stages := s.filter()
 	final := keepAll
@@ -181,26 +187,46 @@ func (s *Sampler) prepare(logits []float32, history []int32, promptLen int) erro
 		s.qf = make([]uint64, vocab)
 	}
 	s.w = s.w[:vocab]
-	s.bktOK, s.massOK = false, false
+	s.bktOK, s.massOK, s.sumsOK = false, false, false
 
-	// Raw logits must be finite.
+	// Copy, check that the raw logits are finite, find the maximum (in locals: the
+	// loop is the hottest one of a greedy step).
+	w := s.w
+	maxW, argmax := float64(logits[0]), int32(0)
 	for i, v := range logits {
 		f := float64(v)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
+		if f-f != 0 { // NaN or ±Inf
 			return &LogitsError{Token: int32(i), Value: f, Stage: "logits"}
 		}
-		s.w[i] = f
+		w[i] = f
+		if f > maxW {
+			maxW, argmax = f, int32(i)
+		}
 	}
+	s.maxW, s.argmax = maxW, argmax
+	rawArgmax := argmax
 
 	if err := s.applyPenalties(history, vocab); err != nil {
 		return err
 	}
+	if len(s.chg) == 0 {
+		return nil
+	}
 
-	// Maximum and argmax (lowest id among equal maxima).
-	s.maxW, s.argmax = s.w[0], 0
-	for i, v := range s.w {
-		if v > s.maxW {
-			s.maxW, s.argmax = v, int32(i)
+	// Maximum after penalties (lowest id among equal maxima): only changed tokens
+	// moved; if the old maximum was one of them, look again everywhere.
+	if _, found := slices.BinarySearch(s.chg, rawArgmax); found {
+		s.maxW, s.argmax = s.w[0], 0
+		for i, v := range s.w {
+			if v > s.maxW {
+				s.maxW, s.argmax = v, int32(i)
+			}
+		}
+		return nil
+	}
+	for _, id := range s.chg {
+		if v := s.w[id]; v > s.maxW || (v == s.maxW && id < s.argmax) {
+			s.maxW, s.argmax = v, id
 		}
 	}
 	return nil
@@ -223,6 +249,7 @@ func (s *Sampler) applyPenalties(history []int32, vocab int) error {
 		win = history[len(history)-s.window:]
 	}
 	active := p.RepetitionPenalty != 1 || p.PresencePenalty != 0 || p.FrequencyPenalty != 0
+	s.win = s.win[:0]
 	if active && len(win) > 0 {
 		s.win = append(s.win[:0], win...)
 		slices.Sort(s.win)
@@ -241,23 +268,17 @@ func (s *Sampler) applyPenalties(history []int32, vocab int) error {
 		}
 	}
 
-	// Penalties and bias are finite, but large ones can still overflow a logit.
-	check := func(id int32) error {
+	// The changed tokens; bias and penalties are finite, but large ones can still
+	// overflow a logit.
+	s.chg = append(s.chg[:0], s.biasIDs...)
+	if active {
+		s.chg = append(s.chg, s.win...)
+	}
+	slices.Sort(s.chg)
+	s.chg = slices.Compact(s.chg)
+	for _, id := range s.chg {
 		if v := s.w[id]; math.IsNaN(v) || math.IsInf(v, 0) {
 			return &LogitsError{Token: id, Value: v, Stage: "penalties"}
-		}
-		return nil
-	}
-	for _, id := range s.biasIDs {
-		if err := check(id); err != nil {
-			return err
-		}
-	}
-	if active {
-		for _, id := range s.win {
-			if err := check(id); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
@@ -289,12 +310,25 @@ func (s *Sampler) penalize(v float64, n int) float64 {
 	return v
 }
 
+// needsBuckets reports whether a filter ranks tokens (top_k or top_p).
+func (s *Sampler) needsBuckets() bool { return s.p.TopK > 0 || s.p.TopP < 1 }
+
+// needsMass reports whether top_p will need the masses of the whole vocabulary: in
+// mlx-lm it comes first; after a top_k of more than directScope tokens too.
+func (s *Sampler) needsMass() bool {
+	if s.p.TopP >= 1 {
+		return false
+	}
+	return s.chain == chainMLXLM || s.p.TopK == 0 || s.p.TopK > directScope
+}
+
 // greedyStep is temperature 0: the argmax of the penalized logits, no filter and no
 // randomness (mlx-lm's greedy sampler; transformers with do_sample=False; llama.cpp's
 // temperature sampler at temp <= 0 keeps only the maximum).
 func (s *Sampler) greedyStep(logits []float32, inspectK int) Step {
 	step := Step{Token: s.argmax, Prob: 1, Kept: 1, Greedy: true}
 	if inspectK > 0 {
+		s.scan(false, true)
 		s.inspect(&step, logits, nil, cut{}, inspectK)
 	}
 	return step
@@ -303,33 +337,64 @@ func (s *Sampler) greedyStep(logits []float32, inspectK int) Step {
 // dist returns the distance of token i below the top penalized logit.
 func (s *Sampler) dist(i int32) float64 { return s.maxW - s.w[i] }
 
-// buildBuckets assigns every token to its distance bucket and counts them. With
-// withMass it also computes the integer weights at the filter temperature and the
-// mass of each bucket.
+// buildBuckets makes sure the buckets (and with withMass the masses) are filled.
 func (s *Sampler) buildBuckets(withMass bool) {
-	if s.bktOK && (s.massOK || !withMass) {
-		return
+	if !s.bktOK || (withMass && !s.massOK) {
+		s.scan(withMass, false)
 	}
+}
+
+// scan assigns every token to its distance bucket and counts them, in one pass over
+// the vocabulary. withMass also computes the integer weights at the filter
+// temperature and each bucket's mass; withSums the two normalizers the inspector
+// needs (at temperature 1 and at the temperature). Weights at equal temperatures are
+// computed once.
+func (s *Sampler) scan(withMass, withSums bool) {
 	s.count = [numBuckets]int32{}
 	s.mass = [numBuckets]uint64{}
-	invT := 1 / s.filterT
-	sum := 0.0
-	for i, v := range s.w {
-		d := s.maxW - v
+	count, mass := &s.count, &s.mass
+	w, maxW := s.w, s.maxW
+	bucket, qf := s.bucket[:len(w)], s.qf[:len(w)]
+	temp := s.p.Temperature
+	invF, invT := 1/s.filterT, 1/temp
+	oneIsF := withMass && s.filterT == 1
+	tIsF := withMass && temp == s.filterT
+	sum1, sumT := 0.0, 0.0
+	for i, v := range w {
+		d := maxW - v
 		b := bucketOf(d)
-		s.bucket[i] = uint16(b)
-		s.count[b]++
+		bucket[i] = uint16(b)
+		count[b]++
+
+		var eF float64
 		if withMass {
-			e := expDet(-(d * invT))
-			q := quantize(e)
-			s.qf[i] = q
-			s.mass[b] += q
-			sum += e
+			eF = expDet(-(d * invF))
+			q := quantize(eF)
+			qf[i] = q
+			mass[b] += q
+		}
+		if !withSums {
+			continue
+		}
+		e1 := eF
+		if !oneIsF {
+			e1 = expDet(-d)
+		}
+		sum1 += e1
+		switch {
+		case temp == 0:
+		case temp == 1:
+			sumT += e1
+		case tIsF:
+			sumT += eF
+		default:
+			sumT += expDet(-(d * invT))
 		}
 	}
 	s.bktOK = true
-	if withMass {
-		s.massOK, s.sumEf = true, sum
+	s.massOK = s.massOK || withMass
+	if withSums {
+		s.sum1, s.sumT, s.sumsOK = sum1, sumT, true
 	}
 }
 
@@ -343,14 +408,16 @@ func bucketOf(d float64) int {
 
 // sortedRange returns the tokens of buckets lo..hi (inclusive) in rank order.
 func (s *Sampler) sortedRange(lo, hi int) []int32 {
-	s.sorted = s.sorted[:0]
+	out := s.sorted[:0]
 	for i, b := range s.bucket[:len(s.w)] {
 		if int(b) >= lo && int(b) <= hi {
-			s.sorted = append(s.sorted, int32(i))
+			out = append(out, int32(i))
 		}
 	}
-	slices.SortFunc(s.sorted, func(a, b int32) int { return compareRank(s.w, a, b) })
-	return s.sorted
+	w := s.w
+	slices.SortFunc(out, func(a, b int32) int { return compareRank(w, a, b) })
+	s.sorted = out
+	return out
 }
 
 // topKCut keeps the k best-ranked tokens; with keepTies also every token tied with
@@ -396,11 +463,14 @@ func (s *Sampler) firstAfterBucket(b int) cut {
 // topPCut keeps, within scope, the tokens whose mass ranked strictly above them is
 // below p times the scope's mass (masses at the filter temperature).
 func (s *Sampler) topPCut(p float64, scope cut) cut {
-	s.buildBuckets(true)
 	bs := numBuckets // scope boundary bucket; numBuckets = no boundary
 	if scope != keepAll {
 		bs = bucketOf(scope.d)
+		if c := s.countThrough(bs); c <= directScope {
+			return s.topPCutDirect(p, scope, bs)
+		}
 	}
+	s.buildBuckets(true)
 
 	// Mass of the scope: whole buckets above its boundary plus the boundary's share.
 	var total uint64
@@ -444,13 +514,60 @@ func (s *Sampler) topPCut(p float64, scope cut) cut {
 	return scope
 }
 
+// directScope is the largest scope (after top_k) whose weights topPCut computes
+// token by token instead of from the bucket masses of the whole vocabulary.
+const directScope = 4096
+
+// countThrough returns how many tokens lie in buckets 0..b.
+func (s *Sampler) countThrough(b int) int {
+	s.buildBuckets(false)
+	n := 0
+	for i := 0; i <= b && i < numBuckets; i++ {
+		n += int(s.count[i])
+	}
+	return n
+}
+
+// topPCutDirect is topPCut for a small scope: it sorts the scope's buckets and
+// computes the weights of the scope's tokens only.
+func (s *Sampler) topPCutDirect(p float64, scope cut, bs int) cut {
+	toks := s.sortedRange(0, bs)
+	invT := 1 / s.filterT
+	var total uint64
+	n := 0
+	for _, t := range toks {
+		if !scope.keeps(s.dist(t), t) {
+			break
+		}
+		total += quantize(expDet(-(s.dist(t) * invT)))
+		n++
+	}
+	threshold := p * float64(total)
+	var above uint64
+	for _, t := range toks[:n] {
+		d := s.dist(t)
+		if float64(above) >= threshold {
+			return cut{d, t}
+		}
+		above += quantize(expDet(-(d * invT)))
+	}
+	return scope
+}
+
 // finalWeights computes the integer weights at the temperature of the tokens kept by
 // final, in id order, and the entropy of that distribution.
 func (s *Sampler) finalWeights(final cut) {
 	s.keptID, s.keptQ, s.keptS = s.keptID[:0], s.keptQ[:0], 0
 	invT := 1 / s.p.Temperature
 	sumE, sumEZ := 0.0, 0.0
+	lastBucket := numBuckets - 1
+	if s.bktOK && final != keepAll {
+		lastBucket = bucketOf(final.d)
+	}
 	for i, v := range s.w {
+		if s.bktOK && int(s.bucket[i]) > lastBucket {
+			continue
+		}
 		d := s.maxW - v
 		if !final.keeps(d, int32(i)) {
 			continue
@@ -472,4 +589,5 @@ func (s *Sampler) finalWeights(final cut) {
 }
 
 // quantize turns a relative weight e in [0, 1] into its integer weight floor(e*2^44).
-func quantize(e float64) uint64 { return uint64(e * weightScale) }
+// e*2^44 < 2^63, so the (one-instruction) conversion to int64 is exact in range.
+func quantize(e float64) uint64 { return uint64(int64(e * weightScale)) }
