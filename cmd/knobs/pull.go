@@ -62,6 +62,16 @@ func runPull(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// ensureModel returns the model ref names (a directory or REPO[@REV]), downloading it
+// first, with a progress bar on stderr, when it is not complete in the cache. Commands
+// that take --model (generate, compare) call it so that a repo id works on first use.
+func ensureModel(ctx context.Context, ref string, stderr io.Writer) (hub.Local, error) {
+	bar := newProgressBar(stderr)
+	local, err := hub.NewClient(hub.Options{}).Ensure(ctx, ref, bar.update)
+	bar.finish()
+	return local, err
+}
+
 // progressBar draws hub.Progress events on stderr: one redrawn line on a terminal, a
 // line per finished file otherwise (logs and CI).
 type progressBar struct {
