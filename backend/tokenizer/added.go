@@ -21,13 +21,21 @@ type addedVocab struct {
 
 // matcher finds the leftmost-longest occurrence of any of a set of tokens.
 type matcher struct {
-	// byFirst[b] lists indices into addedVocab.tokens of the tokens starting with byte
-	// b, longest first.
-	byFirst [256][]int
+	// byFirst[b] lists the patterns starting with byte b, longest first.
+	byFirst [256][]pattern
 	any     bool
 }
 
-func newAddedVocab(tokens []addedTokenJSON) (*addedVocab, error) {
+// pattern is the text a matcher looks for and the index of its token in
+// addedVocab.tokens.
+type pattern struct {
+	text string
+	tok  int
+}
+
+// newAddedVocab indexes the added tokens. Tokens with normalized=true are looked for
+// in normalized text, so their own content is normalized first (as HF does).
+func newAddedVocab(tokens []addedTokenJSON, normalize func(string) string) (*addedVocab, error) {
 	a := &addedVocab{tokens: tokens, byContent: make(map[string]int32, len(tokens))}
 	for k, tok := range tokens {
 		if tok.Content == "" {
@@ -37,36 +45,39 @@ func newAddedVocab(tokens []addedTokenJSON) (*addedVocab, error) {
 			return nil, fmt.Errorf("added_tokens[%d] %q has negative id %d", k, tok.Content, tok.ID)
 		}
 		a.byContent[tok.Content] = tok.ID
-		m := &a.raw
+		m, text := &a.raw, tok.Content
 		if tok.Normalized {
 			m = &a.norm
+			if normalize != nil {
+				text = normalize(text)
+			}
 		}
-		first := tok.Content[0]
-		m.byFirst[first] = append(m.byFirst[first], k)
+		if text == "" {
+			continue
+		}
+		m.byFirst[text[0]] = append(m.byFirst[text[0]], pattern{text, k})
 		m.any = true
 	}
 	for _, m := range []*matcher{&a.raw, &a.norm} {
 		for b := range m.byFirst {
 			list := m.byFirst[b]
-			sort.SliceStable(list, func(i, j int) bool {
-				return len(tokens[list[i]].Content) > len(tokens[list[j]].Content)
-			})
+			sort.SliceStable(list, func(i, j int) bool { return len(list[i].text) > len(list[j].text) })
 		}
 	}
 	return a, nil
 }
 
-// find returns the leftmost-longest token occurrence in text at or after from: the
-// index of the token and where it starts, or -1.
-func (m *matcher) find(tokens []addedTokenJSON, text string, from int) (tok, start int) {
+// find returns the leftmost-longest pattern occurrence in text at or after from, and
+// where it starts; ok is false when there is none.
+func (m *matcher) find(text string, from int) (p pattern, start int, ok bool) {
 	for i := from; i < len(text); i++ {
-		for _, k := range m.byFirst[text[i]] {
-			if strings.HasPrefix(text[i:], tokens[k].Content) {
-				return k, i
+		for _, p := range m.byFirst[text[i]] {
+			if strings.HasPrefix(text[i:], p.text) {
+				return p, i, true
 			}
 		}
 	}
-	return -1, -1
+	return pattern{}, -1, false
 }
 
 // split cuts text into runs of plain text (passed to onText) and added tokens (ids
@@ -78,12 +89,12 @@ func (a *addedVocab) split(m *matcher, dst []int32, text string,
 	}
 	done := 0 // text[:done] has been emitted
 	for from := 0; from < len(text); {
-		k, start := m.find(a.tokens, text, from)
-		if k < 0 {
+		p, start, ok := m.find(text, from)
+		if !ok {
 			break
 		}
-		tok := &a.tokens[k]
-		stop := start + len(tok.Content)
+		tok := &a.tokens[p.tok]
+		stop := start + len(p.text)
 		from = stop
 		if start < done {
 			continue // inside whitespace an earlier rstrip consumed
@@ -111,8 +122,12 @@ func (a *addedVocab) split(m *matcher, dst []int32, text string,
 	return dst
 }
 
-// isWordChar is Rust's char::is_alphanumeric, which HF uses for single_word.
-func isWordChar(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
+// isWordChar approximates \w of Rust's regex crate, which HF uses for single_word:
+// letters, marks, decimal and letter numbers, connector punctuation and the joiners.
+func isWordChar(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.In(r, unicode.Nd, unicode.Nl, unicode.Pc) ||
+		r == 0x200C || r == 0x200D
+}
 
 func endsWithWordChar(s string) bool {
 	r, _ := utf8.DecodeLastRuneInString(s)

@@ -153,7 +153,7 @@ func build(f *fileJSON) (*Tokenizer, error) {
 	if t.post, err = buildPostProcessor(f.PostProcessor); err != nil {
 		return nil, err
 	}
-	if t.added, err = newAddedVocab(f.AddedTokens); err != nil {
+	if t.added, err = newAddedVocab(f.AddedTokens, t.normalize); err != nil {
 		return nil, err
 	}
 	t.buildTokenTable(f.AddedTokens)
