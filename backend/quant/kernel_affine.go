@@ -1,6 +1,7 @@
 package quant
 
-// affineRows computes rows [lo, hi) of an affine matrix for n vectors.
+// affineRows computes rows [lo, hi) of an affine matrix for n vectors, for
+// the bit widths without a table kernel (2 and 8).
 //
 // For one group of one row, sum_j (scale*q_j + bias)*x_j is computed as
 // scale*dot(q, x) + bias*sum(x): the codes are multiplied as small integers
@@ -15,12 +16,9 @@ func affineRows(a *Affine, dst, x, xsum []float32, n, lo, hi int, scratch []floa
 
 	// One vector: unpack and multiply in one pass.
 	if n == 1 {
-		dotCodes := dotCodes4
-		switch a.bits {
-		case 2:
+		dotCodes := dotCodes8
+		if a.bits == 2 {
 			dotCodes = dotCodes2
-		case 8:
-			dotCodes = dotCodes8
 		}
 		for r := lo; r < hi; r++ {
 			words := a.weight[r*a.wordsPerRow : (r+1)*a.wordsPerRow]
@@ -66,24 +64,6 @@ func unpackCodes(bits int, words []uint32, q []float32) {
 			q[w*perWord+k] = float32(word >> (uint(k) * uint(bits)) & mask)
 		}
 	}
-}
-
-// dotCodes4 returns dot(codes, x) for 4-bit codes, 8 per word, in dot8's lane order.
-func dotCodes4(words []uint32, x []float32) float32 {
-	var l0, l1, l2, l3, l4, l5, l6, l7 float32
-	x = x[:8*len(words)]
-	for w, word := range words {
-		v := x[8*w : 8*w+8 : 8*w+8]
-		l0 += float32(float32(word&15) * v[0])
-		l1 += float32(float32(word>>4&15) * v[1])
-		l2 += float32(float32(word>>8&15) * v[2])
-		l3 += float32(float32(word>>12&15) * v[3])
-		l4 += float32(float32(word>>16&15) * v[4])
-		l5 += float32(float32(word>>20&15) * v[5])
-		l6 += float32(float32(word>>24&15) * v[6])
-		l7 += float32(float32(word>>28) * v[7])
-	}
-	return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
 }
 
 // dotCodes8 returns dot(codes, x) for 8-bit codes, 4 per word, in dot8's lane order.

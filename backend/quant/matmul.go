@@ -1,6 +1,9 @@
 package quant
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+)
 
 // vectorBlock is how many vectors a kernel multiplies per pass over a row:
 // the decode batch (up to 8 columns) reads every weight exactly once, and a
@@ -11,6 +14,10 @@ const vectorBlock = 8
 // L2 while every vector block passes over it, large enough to keep the
 // scheduling overhead of a chunk negligible.
 const chunkBytes = 64 << 10
+
+// tableChunkBytes is the codes of one chunk of rows for the 4-bit table
+// kernel, which walks a chunk once per group and so wants it in L2.
+const tableChunkBytes = 512 << 10
 
 // MatMul sets dst[b*rows+r] = dot(row r of m, x[b*cols:(b+1)*cols]) for b < n.
 // Each weight is read from memory once for all n vectors, rows are split over
@@ -43,11 +50,33 @@ func MatMul(dst []float32, m Matrix, x []float32, n int) {
 
 	rowBytes := max(m.WeightBytes()/int64(rows), 1)
 	chunkRows := int(max(min(chunkBytes/rowBytes, int64(rows)), 1))
-	workers.run(job{
-		m: m, dst: dst, x: x, xsum: xsum, n: n,
+	rowsPhase := job{
+		kind: rowsJob, m: m, dst: dst, x: x, xsum: xsum, n: n,
 		chunkRows: chunkRows,
 		chunks:    (rows + chunkRows - 1) / chunkRows,
-	})
+	}
+
+	// 4-bit decode: tabulate the pair sums of every vector, then the rows.
+	if a, ok := m.(*Affine); ok && a.bits == 4 && n <= tableMaxVectors {
+		need := n * tableEntries(cols)
+		if cap(workers.tables) < need {
+			workers.tables = make([]float32, need)
+		}
+		tables := workers.tables[:need]
+		const pairsPerChunk = 256
+		perVector := (cols/2 + pairsPerChunk - 1) / pairsPerChunk
+		workers.run(job{
+			kind: buildTableJob, m: m, x: x, tables: tables, n: n,
+			chunkRows: pairsPerChunk, chunks: n * perVector,
+		})
+		// Larger chunks: the tables are re-read from L2 once per chunk,
+		// while the chunk's codes (a few hundred KiB) stay in L2.
+		rowsPhase.kind, rowsPhase.tables = tableRowsJob, tables
+		rowsPhase.chunkRows = max(min(int(tableChunkBytes/rowBytes),
+			(rows+2*runtime.GOMAXPROCS(0)-1)/(2*runtime.GOMAXPROCS(0))), 1)
+		rowsPhase.chunks = (rows + rowsPhase.chunkRows - 1) / rowsPhase.chunkRows
+	}
+	workers.run(rowsPhase)
 }
 
 // groupSums sets xsum[b*groups+g] to the sum of group g of vector b, in a

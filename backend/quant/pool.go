@@ -19,17 +19,30 @@ type pool struct {
 	job     job
 	scratch [][]float32 // per worker: [max(cols, 8*groupSize)] dequantized row or codes
 	xsum    []float32   // [n][groups] per-group sums of each vector
+	tables  []float32   // [n][cols/2][256] pair tables of 4-bit decode
 }
 
-// job is one MatMul call split into row chunks.
+// job is one phase of a MatMul call split into chunks: rows of the matrix,
+// or (for 4-bit decode) ranges of the pair tables to build.
 type job struct {
+	kind      jobKind
 	m         Matrix
 	dst, x    []float32
 	xsum      []float32
+	tables    []float32
 	n         int
-	chunkRows int
+	chunkRows int // rows per chunk, or table pairs per chunk
 	chunks    int
 }
+
+// jobKind says what a chunk of a job computes.
+type jobKind int
+
+const (
+	rowsJob       jobKind = iota // dst rows from the codes or weights
+	tableRowsJob                 // dst rows of a 4-bit matrix from pair tables
+	buildTableJob                // pair tables of the vectors
+)
 
 var workers pool
 
@@ -82,11 +95,28 @@ func (p *pool) work(id int) {
 		if c >= j.chunks {
 			return
 		}
+		if j.kind == buildTableJob {
+			// Chunk c covers pairs of one vector; see MatMul.
+			perVector := (j.m.Cols()/2 + j.chunkRows - 1) / j.chunkRows
+			b, k0 := c/perVector, c%perVector*j.chunkRows
+			cols := j.m.Cols()
+			buildPairTables(j.tables[b*tableEntries(cols):], j.x[b*cols:(b+1)*cols],
+				k0, min(k0+j.chunkRows, cols/2))
+			continue
+		}
 		lo := c * j.chunkRows
 		hi := min(lo+j.chunkRows, j.m.Rows())
+		if j.kind == tableRowsJob {
+			affine4TableRows(j.m.(*Affine), j.dst, j.tables, j.xsum, j.n, lo, hi)
+			continue
+		}
 		switch m := j.m.(type) {
 		case *Affine:
-			affineRows(m, j.dst, j.x, j.xsum, j.n, lo, hi, scratch)
+			if m.bits == 4 {
+				affine4Rows(m, j.dst, j.x, j.xsum, j.n, lo, hi, scratch)
+			} else {
+				affineRows(m, j.dst, j.x, j.xsum, j.n, lo, hi, scratch)
+			}
 		case *Dense:
 			denseRows(m, j.dst, j.x, j.n, lo, hi, scratch)
 		default:

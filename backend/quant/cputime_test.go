@@ -1,0 +1,48 @@
+//go:build unix
+
+package quant
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/knobs-app/knobs/backend/safetensors"
+)
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestCPUCost prints CPU nanoseconds per weight element (KNOBS_CPUCOST=1).
+func TestCPUCost(t *testing.T) {
+	if os.Getenv("KNOBS_CPUCOST") == "" {
+		t.Skip("set KNOBS_CPUCOST=1")
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, s := range [][2]int{{512, 2048}, {8192, 2048}, {2048, 8192}} {
+		m := randomAffine(rng, s[0], s[1], 4, 64, safetensors.BF16)
+		for _, n := range []int{1, 5, 9} {
+			x := randomVector(rng, n*s[1], 1)
+			dst := make([]float32, n*s[0])
+			MatMul(dst, m, x, n)
+			iters := max(1, 100_000_000/(s[0]*s[1]*n))
+			c0, w0 := cpuTime(), time.Now()
+			for range iters {
+				MatMul(dst, m, x, n)
+			}
+			c := cpuTime() - c0
+			w := time.Since(w0)
+			el := float64(s[0] * s[1] * iters)
+			fmt.Printf("%dx%d n=%d: %.3f cpu-ns/element, %.3f cpu-ns/element/vector (wall %.3f)\n",
+				s[0], s[1], n, float64(c)/el, float64(c)/el/float64(n), float64(w)/el)
+		}
+	}
+}
