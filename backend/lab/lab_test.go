@@ -89,14 +89,6 @@ func fiveRegimes(maxTokens int) []ColumnSpec {
 	}
 }
 
-func tokenIDs(ts []Token) []int32 {
-	ids := make([]int32, len(ts))
-	for i, t := range ts {
-		ids[i] = t.ID
-	}
-	return ids
-}
-
 func TestComparisonMatchesSingleRuns(t *testing.T) {
 	l, st := newLab(t, testModel(t))
 	ctx := context.Background()
