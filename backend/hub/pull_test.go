@@ -455,7 +455,7 @@ func TestStallIsDetectedAndResumed(t *testing.T) {
 	const size = 256 << 10
 	h.addRepo(testRepo, llamaConfig, size)
 	h.stallAt["model.safetensors"] = size / 2
-	c := h.client(t, func(o *Options) { o.StallTimeout = 150 * time.Millisecond })
+	c := h.client(t, func(o *Options) { o.StallTimeout = 300 * time.Millisecond })
 	start := time.Now()
 	if _, err := c.Pull(context.Background(), testRepo, nil); err != nil {
 		t.Fatal(err)
@@ -474,7 +474,7 @@ func TestStallForeverGivesUp(t *testing.T) {
 	h.addRepo(testRepo, llamaConfig, 128<<10)
 	h.stallAt["model.safetensors"] = 1000
 	h.stallAlways = true
-	c := h.client(t, func(o *Options) { o.StallTimeout = 100 * time.Millisecond })
+	c := h.client(t, func(o *Options) { o.StallTimeout = 200 * time.Millisecond })
 	_, err := c.Pull(context.Background(), testRepo, nil)
 	wantCode(t, err, CodeServerError)
 	if !errors.Is(err, errStalled) || !strings.Contains(err.Error(), "stalled") {
@@ -661,7 +661,7 @@ func TestSignedURLNeverShown(t *testing.T) {
 	h.stallAt["model.safetensors"] = 10
 	h.stallAlways = true
 	c := h.client(t, func(o *Options) {
-		o.StallTimeout = 50 * time.Millisecond
+		o.StallTimeout = 200 * time.Millisecond
 		o.Retry = RetryPolicy{Attempts: 1}
 	})
 	_, err := c.Pull(context.Background(), testRepo, nil)
