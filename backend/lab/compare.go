@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -24,10 +23,10 @@ const DefaultMaxTokens = 128
 
 // Stop reasons of a column.
 const (
-	StopToken       = "stop"        // the model produced a stop token (EOS, end of turn)
-	StopString      = "stop_string" // the text reached one of the regime's stop strings
-	StopMaxTokens   = "max_tokens"  // the column generated its max_tokens
-	StopContextFull = "context_full"
+	StopToken       = model.StopToken   // the model produced a stop token (EOS, end of turn)
+	StopString      = "stop_string"     // the text reached one of the regime's stop strings
+	StopMaxTokens   = model.StopLength  // the column generated its max_tokens
+	StopContextFull = model.StopContext // the context length was reached
 	StopCancelled   = "cancelled"
 	StopError       = "error"
 )
@@ -70,8 +69,8 @@ type Token struct {
 	Text string `json:"text"`
 	// Logprob is the token's log-probability under the model's raw logits.
 	Logprob float64 `json:"logprob"`
-	// Top are the inspected candidates (ranked after penalties) with their raw logprob.
-	Top []Candidate `json:"top,omitempty"`
+	// Top are the K most likely tokens under the raw logits (K = the request's InspectK).
+	Top []Candidate `json:"top"`
 	// Sampling is what each knob did at this step.
 	Sampling *sampling.Step `json:"sampling,omitempty"`
 }
@@ -310,6 +309,7 @@ type runner struct {
 
 	start, prefilled time.Time
 	stops            map[int32]bool
+	logprobs         []float64 // [vocab] scratch of token()
 }
 
 func (r *runner) emit(ev Event) {
@@ -434,11 +434,8 @@ func (r *runner) decode() error {
 // step draws the next token of col from row ([vocab] logits) and reports whether the
 // column has stopped.
 func (r *runner) step(col *column, row []float32) bool {
-	switch {
-	case r.ctx.Err() != nil || r.c.cancelled[col.idx].Load():
+	if r.ctx.Err() != nil || r.c.cancelled[col.idx].Load() {
 		return r.stopColumn(col, StopCancelled, "")
-	case col.cache.Len() >= r.res.engine.ContextLength():
-		return r.stopColumn(col, StopContextFull, "")
 	}
 
 	promptLen := len(r.prompt.Tokens)
@@ -468,6 +465,10 @@ func (r *runner) step(col *column, row []float32) bool {
 	if len(col.tokens) >= col.spec.Regime.MaxTokens {
 		return r.stopColumn(col, StopMaxTokens, "")
 	}
+	// The token just drawn cannot be fed back: the cache is full.
+	if col.cache.Len() >= r.res.engine.ContextLength() {
+		return r.stopColumn(col, StopContextFull, "")
+	}
 	return false
 }
 
@@ -493,32 +494,22 @@ func (col *column) hitStop(before int) (string, bool) {
 	return found, true
 }
 
-// token builds the inspection record of one step.
+// token builds the inspection record of one step. The logprob and the top
+// candidates come from model.LogSoftmax and model.TopK over the raw logits, as
+// `knobs generate` reports them; the sampling step adds what the knobs did.
 func (r *runner) token(row []float32, st sampling.Step) Token {
-	tok := Token{ID: st.Token, Text: r.res.tok.TokenText(st.Token), Logprob: rawLogprob(row, st.Token)}
+	r.logprobs = model.LogSoftmax(r.logprobs, row)
+	tok := Token{ID: st.Token, Text: r.res.tok.TokenText(st.Token), Logprob: r.logprobs[st.Token],
+		Top: []Candidate{}}
 	if r.inspectK > 0 {
-		s := st
-		tok.Sampling = &s
-		for _, c := range st.Candidates {
-			tok.Top = append(tok.Top, Candidate{ID: c.Token, Text: r.res.tok.TokenText(c.Token),
+		for _, c := range model.TopK(r.logprobs, r.inspectK) {
+			tok.Top = append(tok.Top, Candidate{ID: c.ID, Text: r.res.tok.TokenText(c.ID),
 				Logprob: c.Logprob})
 		}
+		s := st
+		tok.Sampling = &s
 	}
 	return tok
-}
-
-// rawLogprob is log softmax(logits)[id], with the maximum subtracted before exp and
-// the sum taken in index order, so it is deterministic.
-func rawLogprob(logits []float32, id int32) float64 {
-	maxLogit := math.Inf(-1)
-	for _, l := range logits {
-		maxLogit = max(maxLogit, float64(l))
-	}
-	var sum float64
-	for _, l := range logits {
-		sum += math.Exp(float64(l) - maxLogit)
-	}
-	return float64(logits[id]) - maxLogit - math.Log(sum)
 }
 
 // stopColumn ends a column and reports it; it always returns true.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -206,4 +207,44 @@ func sequential(t *testing.T, l *Lab, prompt string, spec ColumnSpec, inspectK i
 		}
 	}
 	return out
+}
+
+// TestGreedyMatchesModelGenerate checks a greedy column against model.Generate, the
+// engine's own one-sequence loop: tokens, logprobs, top candidates and stop reason, up
+// to the end of the context.
+func TestGreedyMatchesModelGenerate(t *testing.T) {
+	l, _ := newLab(t, testModel(t))
+	prompt := strings.Repeat("ab", 240) // 481 tokens: the column reaches the context
+	res, err := l.Compare(context.Background(), Request{Prompt: prompt,
+		Columns: []ColumnSpec{seeded("greedy", knobs(0, 1), 1, 100)}, InspectK: 4}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Columns[0]
+
+	l.mu.Lock()
+	m := l.model
+	l.mu.Unlock()
+	p, _ := PreparePrompt(m.tok, prompt, false, "")
+	g, err := model.Generate(m.engine, p.Tokens, model.GenerateOptions{MaxTokens: 100,
+		TopLogprobs: 4, StopTokens: m.tok.StopTokens()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.StopReason != StopContextFull || got.StopReason != g.StopReason ||
+		len(got.Tokens) != len(g.Tokens) {
+		t.Fatalf("lab: %d tokens, %s; model.Generate: %d tokens, %s",
+			len(got.Tokens), got.StopReason, len(g.Tokens), g.StopReason)
+	}
+	for i, want := range g.Tokens {
+		tk := got.Tokens[i]
+		if tk.ID != want.ID || tk.Logprob != want.Logprob || len(tk.Top) != len(want.Top) {
+			t.Fatalf("token %d: lab %d %v, generate %d %v", i, tk.ID, tk.Logprob, want.ID, want.Logprob)
+		}
+		for j, c := range want.Top {
+			if tk.Top[j].ID != c.ID || tk.Top[j].Logprob != c.Logprob {
+				t.Fatalf("token %d top %d differs", i, j)
+			}
+		}
+	}
 }
