@@ -71,7 +71,7 @@ type Token struct {
 	Logprob float64 `json:"logprob"`
 	// Top are the K most likely tokens under the raw logits (K = the request's InspectK).
 	Top []Candidate `json:"top"`
-	// Sampling is what each knob did at this step.
+	// Sampling is what each knob did at this step (its candidates only when inspected).
 	Sampling *sampling.Step `json:"sampling,omitempty"`
 }
 
@@ -500,14 +500,12 @@ func (col *column) hitStop(before int) (string, bool) {
 func (r *runner) token(row []float32, st sampling.Step) Token {
 	r.logprobs = model.LogSoftmax(r.logprobs, row)
 	tok := Token{ID: st.Token, Text: r.res.tok.TokenText(st.Token), Logprob: r.logprobs[st.Token],
-		Top: []Candidate{}}
+		Top: []Candidate{}, Sampling: &st}
 	if r.inspectK > 0 {
 		for _, c := range model.TopK(r.logprobs, r.inspectK) {
 			tok.Top = append(tok.Top, Candidate{ID: c.ID, Text: r.res.tok.TokenText(c.ID),
 				Logprob: c.Logprob})
 		}
-		s := st
-		tok.Sampling = &s
 	}
 	return tok
 }

@@ -127,6 +127,18 @@ func (l *Lab) setStatus(change func(s *Status)) {
 // model otherwise. A running comparison is cancelled first. When the load fails the
 // previous model, if any, stays resident.
 func (l *Lab) Load(ctx context.Context, ref string) error {
+	return l.load(ctx, ref, func() (store.ModelIdentity, error) { return l.resolve(ctx, ref) })
+}
+
+// LoadLocal makes a model already resolved by the hub (a cached snapshot or a local
+// directory) the resident model; the CLI resolves and pulls with its own progress bar.
+func (l *Lab) LoadLocal(ctx context.Context, local hub.Local) error {
+	id := store.ModelIdentity{Ref: local.Repo, Revision: local.Revision, Path: local.Path}
+	return l.load(ctx, local.Name(), func() (store.ModelIdentity, error) { return id, nil })
+}
+
+// load replaces the resident model by the one resolve names.
+func (l *Lab) load(ctx context.Context, ref string, resolve func() (store.ModelIdentity, error)) error {
 	l.mu.Lock()
 	if l.loading {
 		l.mu.Unlock()
@@ -149,7 +161,7 @@ func (l *Lab) Load(ctx context.Context, ref string) error {
 		<-active.done
 	}
 
-	res, err := l.open(ctx, ref)
+	res, err := l.open(ctx, resolve)
 
 	l.mu.Lock()
 	l.loading = false
@@ -199,9 +211,9 @@ func errorCode(err error) string {
 	return ""
 }
 
-// open resolves ref to a directory and loads it.
-func (l *Lab) open(ctx context.Context, ref string) (*resident, error) {
-	id, err := l.resolve(ctx, ref)
+// open resolves the model to a directory, hashes its files and loads it.
+func (l *Lab) open(ctx context.Context, resolve func() (store.ModelIdentity, error)) (*resident, error) {
+	id, err := resolve()
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -65,15 +64,5 @@ func validName(what, name string, emptyOK bool) error {
 	return nil
 }
 
-// validateParams defers to sampling's own validation, which owns the allowed ranges.
-func validateParams(p sampling.Params) error {
-	// TODO(#6): call p.Validate() directly once backend/sampling has landed it; the
-	// assertion keeps this package building until then.
-	if v, ok := any(p).(interface{ Validate() error }); ok {
-		return v.Validate()
-	}
-	if p.Temperature < 0 {
-		return fmt.Errorf("temp must be >= 0, got %g", p.Temperature)
-	}
-	return nil
-}
+// validateParams defers to sampling, which owns the allowed ranges.
+func validateParams(p sampling.Params) error { return p.Validate() }
