@@ -85,12 +85,30 @@ func TestWindowTrayAndQuit(t *testing.T) {
 		t.FailNow()
 	}
 
+	// A second launch hands over to this instance and exits.
+	second := startApp(t, display, "second", nil)
+	select {
+	case <-second.exited:
+	case <-time.After(exitTimeout):
+		t.Fatal("a second instance kept running beside the first")
+	}
+
+	// Open and Quick compare show the window and leave the app running.
+	for _, label := range []string{"Open Knobs", "Quick compare"} {
+		if err := fakesni.Click(bus, item, ids[label]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := app.cmd.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("app gone after Open and Quick compare: %v", err)
+	}
+
 	// Quit from the tray ends the app cleanly.
 	if err := fakesni.Click(bus, item, quit); err != nil {
 		t.Fatal(err)
 	}
 	app.waitExit(t)
-	app.wantLog(t, "quitting from the tray", "shut down")
+	app.wantLog(t, "second instance launched", "quitting from the tray", "shut down")
 }
 
 // TestSignalWithoutSessionBus starts the app with no session bus: it must run without
@@ -258,7 +276,8 @@ func waitRendered(t *testing.T, display, path string) {
 			lastErr = checkRendered(path)
 		}
 		if lastErr == nil {
-			t.Logf("screenshot: %s", path)
+			abs, _ := filepath.Abs(path)
+			t.Logf("screenshot: %s", abs)
 			return
 		}
 		time.Sleep(200 * time.Millisecond)
