@@ -112,7 +112,8 @@ type Generation struct {
 
 // Generate prefills prompt and generates up to opts.MaxTokens tokens one sequence at
 // a time, calling onToken (when not nil) as each token is chosen.
-func Generate(e Engine, prompt []int32, opts GenerateOptions, onToken func(GeneratedToken) error) (*Generation, error) {
+func Generate(e Engine, prompt []int32, opts GenerateOptions,
+	onToken func(GeneratedToken) error) (*Generation, error) {
 	if opts.MaxTokens <= 0 {
 		return nil, fmt.Errorf("max tokens must be positive, got %d", opts.MaxTokens)
 	}

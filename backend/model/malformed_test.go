@@ -69,7 +69,9 @@ func (cp *checkpointCopy) tensor(name string) *safetensors.Tensor {
 }
 
 func (cp *checkpointCopy) drop(name string) {
-	cp.tensors = slices.DeleteFunc(cp.tensors, func(t safetensors.Tensor) bool { return t.Name == name })
+	cp.tensors = slices.DeleteFunc(cp.tensors, func(t safetensors.Tensor) bool {
+		return t.Name == name
+	})
 }
 
 // editHeader rewrites the JSON header of dir's model.safetensors with edit, keeping the

@@ -100,7 +100,8 @@ func checkAgainst(t *testing.T, name string, fx *referenceFixture, chunk int) {
 		}
 	}
 	if worst > referenceTolerance {
-		t.Errorf("chunk %d: max |logprob - reference| = %.3g, allowed %.0e", chunk, worst, referenceTolerance)
+		t.Errorf("chunk %d: max |logprob - reference| = %.3g, allowed %.0e",
+			chunk, worst, referenceTolerance)
 	}
 	t.Logf("chunk %d: max |logprob - %s| = %.2g", chunk, fx.Reference, worst)
 }

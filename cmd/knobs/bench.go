@@ -190,7 +190,8 @@ func printBench(w io.Writer, o *benchOutput) {
 		{"decode", fmt.Sprintf("%.2f tokens/s per column", o.DecodeTokensPerSecond)},
 		{"weights per step", fmt.Sprintf("%.1f MB", float64(o.BytesPerToken)/1e6)},
 		{"effective", fmt.Sprintf("%.2f GB/s", o.EffectiveGBPerSecond)},
-		{"measured bandwidth", fmt.Sprintf("%.2f GB/s (%d threads)", o.MeasuredBandwidthGBPerS, o.GOMAXPROCS)},
+		{"measured bandwidth", fmt.Sprintf("%.2f GB/s (%d threads)",
+			o.MeasuredBandwidthGBPerS, o.GOMAXPROCS)},
 		{"fraction", fmt.Sprintf("%.0f %%", 100*o.BandwidthFraction)},
 		{"resident memory", fmt.Sprintf("%.0f MB", float64(o.RSSBytes)/1e6)},
 	}

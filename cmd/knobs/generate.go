@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/knobs-app/knobs/backend/model"
+	"github.com/knobs-app/knobs/backend/sampling"
 	"github.com/knobs-app/knobs/backend/tokenizer"
 )
 
@@ -19,7 +20,8 @@ func init() {
 		name:    "generate",
 		summary: "generate a continuation of a prompt",
 		usage: "generate --model DIR (--prompt TEXT | --prompt-ids 1,2,3) [--chat] " +
-			"[--max-tokens N] [--temp 0] [--logprobs K] [--json]",
+			"[--max-tokens N] [knob flags: --temp --top-p --top-k --min-p --seed ...] " +
+			"[--logprobs K] [--json] [--data-dir DIR]",
 		run: runGenerate,
 	})
 }
@@ -33,6 +35,10 @@ type generateOutput struct {
 	StopReason             string           `json:"stop_reason"`
 	PrefillTokensPerSecond float64          `json:"prefill_tokens_per_second"`
 	DecodeTokensPerSecond  float64          `json:"decode_tokens_per_second"`
+	// Seed is the seed the run used (drawn when --seed was not given).
+	Seed uint64 `json:"seed"`
+	// RunID is the run's id in the history (0 when it was not recorded).
+	RunID int64 `json:"run_id,omitempty"`
 }
 
 // generatedToken is one token of the --json output; logprob is the log-softmax of the
@@ -42,6 +48,8 @@ type generatedToken struct {
 	Text    string         `json:"text"`
 	Logprob float64        `json:"logprob"`
 	Top     []tokenLogprob `json:"top"`
+	// Sampling is what each knob did at this step (see docs/sampling.md).
+	Sampling *sampling.Step `json:"sampling,omitempty"`
 }
 
 type tokenLogprob struct {
@@ -54,18 +62,19 @@ type generateFlags struct {
 	modelDir, prompt, promptIDs string
 	chat, asJSON                bool
 	maxTokens, logprobs         int
-	temp                        float64
 }
 
 func runGenerate(args []string, stdout, stderr io.Writer) error {
 	var f generateFlags
 	fs := newFlagSet("generate", stderr)
-	fs.StringVar(&f.modelDir, "model", "", "model directory (config.json, model.safetensors, tokenizer.json)")
+	fs.StringVar(&f.modelDir, "model", "",
+		"model directory (config.json, model.safetensors, tokenizer.json)")
 	fs.StringVar(&f.prompt, "prompt", "", "prompt text, tokenized with the model's tokenizer")
 	fs.StringVar(&f.promptIDs, "prompt-ids", "", "prompt as comma-separated token ids (debugging)")
 	fs.BoolVar(&f.chat, "chat", false, "render the prompt as a user message of the chat template")
 	fs.IntVar(&f.maxTokens, "max-tokens", 256, "most tokens to generate")
-	fs.Float64Var(&f.temp, "temp", 0, "temperature (only 0, greedy, until sampling lands)")
+	knobs := addKnobFlags(fs)
+	dataDir := addDataDirFlag(fs)
 	fs.IntVar(&f.logprobs, "logprobs", 0, "report the K most likely tokens at each step")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object")
 	if _, err := parseFlags(fs, args); err != nil {
@@ -80,9 +89,12 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf("--max-tokens must be positive, got %d", f.maxTokens)
 	case f.logprobs < 0:
 		return usageErrorf("--logprobs must be >= 0, got %d", f.logprobs)
-	case f.temp != 0:
-		// TODO(#4): route through backend/sampling once it lands.
-		return usageErrorf("--temp %g: only greedy decoding (--temp 0) is available so far", f.temp)
+	}
+	if f.prompt != "" {
+		return generateWithLab(f, knobs, *dataDir, stdout, stderr)
+	}
+	if len(knobs.set()) > 0 {
+		return usageErrorf("the knob flags need --prompt (--prompt-ids decodes greedily)")
 	}
 
 	m, err := model.Load(f.modelDir)
@@ -186,7 +198,8 @@ func stopTokens(cfg *model.Config, tok *tokenizer.Tokenizer) []int32 {
 	return stops
 }
 
-func buildGenerateOutput(g *model.Generation, prompt []int32, tok *tokenizer.Tokenizer) generateOutput {
+func buildGenerateOutput(g *model.Generation, prompt []int32,
+	tok *tokenizer.Tokenizer) generateOutput {
 	text := func(id int32) string {
 		if tok == nil {
 			return ""
@@ -222,7 +235,8 @@ func buildGenerateOutput(g *model.Generation, prompt []int32, tok *tokenizer.Tok
 
 // printGeneration finishes the streamed text (or prints the ids when the model has no
 // tokenizer) and writes the statistics to stderr.
-func printGeneration(stdout, stderr io.Writer, out generateOutput, stream *tokenizer.StreamDecoder) error {
+func printGeneration(stdout, stderr io.Writer, out generateOutput,
+	stream *tokenizer.StreamDecoder) error {
 	if stream != nil {
 		fmt.Fprintln(stdout, stream.Flush())
 	} else {
@@ -242,7 +256,8 @@ func printGeneration(stdout, stderr io.Writer, out generateOutput, stream *token
 		}
 		fmt.Fprintln(stdout)
 	}
-	fmt.Fprintf(stderr, "%d prompt tokens, %.1f tokens/s prefill; %d tokens, %.1f tokens/s decode; stop: %s\n",
-		out.PromptTokens, out.PrefillTokensPerSecond, len(out.Tokens), out.DecodeTokensPerSecond, out.StopReason)
+	fmt.Fprintf(stderr, "%d prompt tokens, %.1f tokens/s prefill; %d tokens, %.1f tokens/s decode; "+
+		"stop: %s\n", out.PromptTokens, out.PrefillTokensPerSecond, len(out.Tokens),
+		out.DecodeTokensPerSecond, out.StopReason)
 	return nil
 }

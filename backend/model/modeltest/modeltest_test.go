@@ -94,7 +94,8 @@ func TestLayout(t *testing.T) {
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Quantization["bits"] != 4.0 || cfg.Quantization["model.layers.0.self_attn.o_proj"] != false {
+	q := cfg.Quantization
+	if q["bits"] != 4.0 || q["model.layers.0.self_attn.o_proj"] != false {
 		t.Errorf("quantization block %v", cfg.Quantization)
 	}
 }
