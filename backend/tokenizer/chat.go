@@ -60,6 +60,7 @@ type TemplateError struct {
 	Err  error
 }
 
+// Error locates the failure: file, line when known, and the engine's message.
 func (e *TemplateError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("chat template %s: line %d: %v", e.File, e.Line, e.Err)
@@ -67,6 +68,7 @@ func (e *TemplateError) Error() string {
 	return fmt.Sprintf("chat template %s: %v", e.File, e.Err)
 }
 
+// Unwrap returns the underlying error.
 func (e *TemplateError) Unwrap() error { return e.Err }
 
 // ErrorCode lets backend/apperr map the error to a stable code for the UI.

@@ -31,9 +31,8 @@ type Tokenizer struct {
 	tokenBytes [][]byte
 	special    []bool // [vocabSize] true for added tokens marked special
 
-	chat   *chatConfig // from tokenizer_config.json; nil when the file is absent
-	stops  []int32
-	source string // directory or file the tokenizer came from, for messages
+	chat  *chatConfig // from tokenizer_config.json; nil for Load
+	stops []int32     // sorted
 }
 
 // UnsupportedError reports a tokenizer.json component this package does not implement.
@@ -42,6 +41,7 @@ type UnsupportedError struct {
 	Value     string // the type or value found in the file
 }
 
+// Error names the component and the value found.
 func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("unsupported tokenizer %s %q", e.Component, e.Value)
 }
@@ -70,7 +70,6 @@ func LoadDir(dir string) (*Tokenizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %s: %w", filepath.Join(dir, "tokenizer.json"), err)
 	}
-	t.source = dir
 	if err := t.loadConfigs(dir); err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
