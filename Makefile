@@ -98,8 +98,8 @@ endif
 
 # --- test -----------------------------------------------------------------------
 
-.PHONY: test testdata gofmt vet gotest frontend-check frontend-test smoke
-test: deps testdata gofmt vet gotest frontend-check frontend-test smoke
+.PHONY: test testdata gofmt vet gotest bindings-check frontend-check frontend-test smoke
+test: deps testdata gofmt vet gotest bindings-check frontend-check frontend-test smoke
 	@echo "make test: all passed"
 
 # testdata runs every fetch script that helpers add under scripts/testdata/.
@@ -120,6 +120,16 @@ vet:
 
 gotest:
 	$(GO) test ./...
+
+# bindings-check regenerates frontend/wailsjs and reports when it differs from the
+# committed files (an error in CI): after changing a bound method, commit the result.
+bindings-check: bindings
+	@changed=$$(git status --porcelain -- frontend/wailsjs); \
+	if [ -n "$$changed" ]; then \
+		echo "frontend/wailsjs differs from the committed bindings; commit it:"; \
+		echo "$$changed"; \
+		if [ -n "$${CI:-}" ]; then exit 1; fi; \
+	fi
 
 frontend-check: frontend/node_modules/.installed
 	cd frontend && $(NPM) run --silent check
