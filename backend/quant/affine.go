@@ -2,6 +2,7 @@ package quant
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/knobs-app/knobs/backend/safetensors"
@@ -139,6 +140,28 @@ func (a *Affine) scaleBias(i int) (scale, bias float32) {
 		return f16Table[a.scales16[i]], f16Table[a.biases16[i]]
 	}
 	return a.scales32[i], a.biases32[i]
+}
+
+// scalesGroupMajor converts the scales and biases of rows [lo, hi) to
+// float32, group-major: scales[g*(hi-lo)+r-lo] for group g of row r.
+func (a *Affine) scalesGroupMajor(scales, biases []float32, lo, hi int) {
+	groups, chunk := a.groupsPerRow, hi-lo
+	for r := lo; r < hi; r++ {
+		i := r - lo
+		switch a.scaleFormat {
+		case scaleBF16:
+			s16 := a.scales16[r*groups : (r+1)*groups]
+			b16 := a.biases16[r*groups : (r+1)*groups]
+			for g := range s16 {
+				scales[g*chunk+i] = math.Float32frombits(uint32(s16[g]) << 16)
+				biases[g*chunk+i] = math.Float32frombits(uint32(b16[g]) << 16)
+			}
+		default:
+			for g := range groups {
+				scales[g*chunk+i], biases[g*chunk+i] = a.scaleBias(r*groups + g)
+			}
+		}
+	}
 }
 
 // code returns the quantized code of column j of row i.

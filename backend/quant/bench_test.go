@@ -21,11 +21,14 @@ func BenchmarkMatMul(b *testing.B) {
 		m := randomAffine(rng, s[0], s[1], 4, 64, safetensors.BF16)
 		for _, n := range []int{1, 5} {
 			b.Run(fmt.Sprintf("4bit-g64/%dx%d/n=%d", s[0], s[1], n), func(b *testing.B) {
-				x := randomVector(rng, n*s[1], 1)
+				// Two inputs in turn, so every call pays for its pair tables.
+				xs := [2][]float32{randomVector(rng, n*s[1], 1), randomVector(rng, n*s[1], 1)}
 				dst := make([]float32, n*s[0])
 				b.SetBytes(m.WeightBytes())
+				i := 0
 				for b.Loop() {
-					MatMul(dst, m, x, n)
+					MatMul(dst, m, xs[i%2], n)
+					i++
 				}
 			})
 		}

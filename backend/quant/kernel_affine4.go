@@ -1,5 +1,7 @@
 package quant
 
+import "unsafe"
+
 // The 4-bit kernel works on bytes: a byte of a packed word holds the codes of
 // two neighbouring columns (2k in the low nibble, 2k+1 in the high one), and
 // its contribution to a dot product is the pair sum
@@ -12,7 +14,7 @@ package quant
 // multiplies and two adds. For longer batches (prefill) the tables would not
 // fit in cache, so the pair sums are computed on the fly from codes unpacked
 // once per group. Both paths add the same pair sums in the same order (byte i
-// of a group into lane i%4, lanes combined pairwise), so they give the same bits.
+// of a group into lane i%8, lanes combined pairwise), so they give the same bits.
 
 // tableMaxVectors is the largest batch that uses the pair tables.
 const tableMaxVectors = vectorBlock
@@ -33,68 +35,179 @@ func buildPairTables(tab, x []float32, k0, k1 int) {
 		for hi := range 16 {
 			h := float32(float32(hi) * x1)
 			row := (*[16]float32)(t[hi*16:])
-			for lo, l := range low {
-				row[lo] = l + h
-			}
+			row[0], row[1], row[2], row[3] = low[0]+h, low[1]+h, low[2]+h, low[3]+h
+			row[4], row[5], row[6], row[7] = low[4]+h, low[5]+h, low[6]+h, low[7]+h
+			row[8], row[9], row[10], row[11] = low[8]+h, low[9]+h, low[10]+h, low[11]+h
+			row[12], row[13], row[14], row[15] = low[12]+h, low[13]+h, low[14]+h, low[15]+h
 		}
 	}
 }
 
-// dotPairTables returns the dot product of one group's codes (words) with a
-// vector whose pair tables for that group start at tab.
+// dotPairTables returns the dot product of one group's codes (words, a
+// multiple of 2) with a vector whose pair tables for that group start at tab.
+// Byte i of the group goes to lane i%8, so eight independent chains hide the
+// latency of the adds.
 func dotPairTables(words []uint32, tab []float32) float32 {
-	var l0, l1, l2, l3 float32
-	for w, word := range words {
-		t := (*[1024]float32)(tab[w*1024:])
-		l0 += t[word&255]
-		l1 += t[256+word>>8&255]
-		l2 += t[512+word>>16&255]
-		l3 += t[768+word>>24]
+	if !littleEndian {
+		return dotPairTablesPortable(words, tab)
 	}
-	return (l0 + l1) + (l2 + l3)
+	var l0, l1, l2, l3, l4, l5, l6, l7 float32
+	// On a little-endian host byte i of the words is byte i%4 of word i/4.
+	bs := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(words))), 4*len(words))
+	for ; len(bs) >= 8; bs, tab = bs[8:], tab[2048:] {
+		t := (*[2048]float32)(tab)
+		b := (*[8]byte)(bs)
+		l0 += t[b[0]]
+		l1 += t[256+int(b[1])]
+		l2 += t[512+int(b[2])]
+		l3 += t[768+int(b[3])]
+		l4 += t[1024+int(b[4])]
+		l5 += t[1280+int(b[5])]
+		l6 += t[1536+int(b[6])]
+		l7 += t[1792+int(b[7])]
+	}
+	return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
 }
+
+// dotPairTablesPortable is dotPairTables with shifts instead of a byte view.
+func dotPairTablesPortable(words []uint32, tab []float32) float32 {
+	var l0, l1, l2, l3, l4, l5, l6, l7 float32
+	for ; len(words) >= 2; words, tab = words[2:], tab[2048:] {
+		t := (*[2048]float32)(tab)
+		w0, w1 := words[0], words[1]
+		l0 += t[w0&255]
+		l1 += t[256|w0>>8&255]
+		l2 += t[512|w0>>16&255]
+		l3 += t[768|w0>>24]
+		l4 += t[1024|w1&255]
+		l5 += t[1280|w1>>8&255]
+		l6 += t[1536|w1>>16&255]
+		l7 += t[1792|w1>>24]
+	}
+	return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
+}
+
+// littleEndian reports the byte order dotPairTables relies on.
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
 
 // dotPairs returns the same value as dotPairTables from codes unpacked into q.
 func dotPairs(q, x []float32) float32 {
-	var l0, l1, l2, l3 float32
+	var l0, l1, l2, l3, l4, l5, l6, l7 float32
 	x = x[:len(q)]
-	for i := 0; i+8 <= len(q); i += 8 {
-		c := q[i : i+8 : i+8]
-		v := x[i : i+8 : i+8]
+	for i := 0; i+16 <= len(q); i += 16 {
+		c := q[i : i+16 : i+16]
+		v := x[i : i+16 : i+16]
 		l0 += float32(c[0]*v[0]) + float32(c[1]*v[1])
 		l1 += float32(c[2]*v[2]) + float32(c[3]*v[3])
 		l2 += float32(c[4]*v[4]) + float32(c[5]*v[5])
 		l3 += float32(c[6]*v[6]) + float32(c[7]*v[7])
+		l4 += float32(c[8]*v[8]) + float32(c[9]*v[9])
+		l5 += float32(c[10]*v[10]) + float32(c[11]*v[11])
+		l6 += float32(c[12]*v[12]) + float32(c[13]*v[13])
+		l7 += float32(c[14]*v[14]) + float32(c[15]*v[15])
 	}
-	return (l0 + l1) + (l2 + l3)
+	return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
 }
 
 // affine4TableRows computes rows [lo, hi) of a 4-bit matrix for n <=
 // tableMaxVectors vectors from their pair tables ([n][tableEntries(cols)]).
-// The loops run group, vector, row, innermost the rows of the chunk: one
-// vector's tables for one group (32 KiB at group size 64) stay in L1 while
-// every row of the chunk looks them up. Each (row, vector) still adds its
-// groups in column order.
-func affine4TableRows(a *Affine, dst, tables, xsum []float32, n, lo, hi int) {
+//
+// The loops run group, vector, row: one vector's tables for one group (32 KiB
+// at group size 64) stay in L1 while every row of the chunk looks them up.
+// The chunk's scales and biases are first converted to float32 group-major in
+// the worker's scratch ([groups][rows] each), so that walk is sequential too.
+// Each (row, vector) still adds its groups in column order.
+func affine4TableRows(a *Affine, dst, tables, xsum []float32, n, lo, hi int, s *workerScratch) {
 	groupSize, groups, rows := a.groupSize, a.groupsPerRow, a.rows
 	wordsPerGroup := groupSize / 8
 	perVector := tableEntries(a.cols)
+	chunk := hi - lo
+
+	// Scratch: scales and biases of the chunk, group-major, and the group
+	// dot products of one (group, vector) for every row of the chunk.
+	buf := s.floats(3 * chunk * groups)
+	scales, biases := buf[:chunk*groups], buf[chunk*groups:2*chunk*groups]
+	dots := buf[2*chunk*groups : 2*chunk*groups+chunk]
+	a.scalesGroupMajor(scales, biases, lo, hi)
+
 	for b := range n {
 		clear(dst[b*rows+lo : b*rows+hi])
 	}
 	for g := range groups {
+		gScales, gBiases := scales[g*chunk:(g+1)*chunk], biases[g*chunk:(g+1)*chunk]
+		codes := a.weight[lo*a.wordsPerRow+g*wordsPerGroup:]
 		for b := range n {
 			tab := tables[b*perVector+g*groupSize*128 : b*perVector+(g+1)*groupSize*128]
+			if groupSize == 64 && littleEndian {
+				dotPairTables64Rows(dots, codes, a.wordsPerRow, (*[8192]float32)(tab))
+			} else {
+				for i := range dots {
+					dots[i] = dotPairTables(codes[i*a.wordsPerRow:i*a.wordsPerRow+wordsPerGroup], tab)
+				}
+			}
 			xs := xsum[b*groups+g]
-			out := dst[b*rows : (b+1)*rows]
-			for r := lo; r < hi; r++ {
-				w := r*a.wordsPerRow + g*wordsPerGroup
-				d := dotPairTables(a.weight[w:w+wordsPerGroup], tab)
-				scale, bias := a.scaleBias(r*groups + g)
-				out[r] += float32(scale*d) + float32(bias*xs)
+			out := dst[b*rows+lo : b*rows+hi]
+			for i, d := range dots {
+				out[i] += float32(gScales[i]*d) + float32(gBiases[i]*xs)
 			}
 		}
 	}
+}
+
+// dotPairTables64Rows is dotPairTables for one group of 64 columns (32 bytes
+// of codes) of len(dots) rows, the first at codes[0] and the next ones
+// stride words apart.
+func dotPairTables64Rows(dots []float32, codes []uint32, stride int, t *[8192]float32) {
+	_ = codes[(len(dots)-1)*stride+7]
+	for i := range dots {
+		dots[i] = dotPairTables64((*[32]byte)(unsafe.Pointer(&codes[i*stride])), t)
+	}
+}
+
+// dotPairTables64 is dotPairTables for one group of 64 columns, unrolled:
+// the same lanes, the same order, the same bits.
+//
+//go:noinline
+func dotPairTables64(b *[32]byte, t *[8192]float32) float32 {
+	// Lanes start at +0 like the loop versions, so even a lane of -0
+	// entries ends with the same sign of zero.
+	var l0, l1, l2, l3, l4, l5, l6, l7 float32
+	l0 += t[b[0]]
+	l1 += t[256+int(b[1])]
+	l2 += t[512+int(b[2])]
+	l3 += t[768+int(b[3])]
+	l4 += t[1024+int(b[4])]
+	l5 += t[1280+int(b[5])]
+	l6 += t[1536+int(b[6])]
+	l7 += t[1792+int(b[7])]
+	l0 += t[2048+int(b[8])]
+	l1 += t[2304+int(b[9])]
+	l2 += t[2560+int(b[10])]
+	l3 += t[2816+int(b[11])]
+	l4 += t[3072+int(b[12])]
+	l5 += t[3328+int(b[13])]
+	l6 += t[3584+int(b[14])]
+	l7 += t[3840+int(b[15])]
+	l0 += t[4096+int(b[16])]
+	l1 += t[4352+int(b[17])]
+	l2 += t[4608+int(b[18])]
+	l3 += t[4864+int(b[19])]
+	l4 += t[5120+int(b[20])]
+	l5 += t[5376+int(b[21])]
+	l6 += t[5632+int(b[22])]
+	l7 += t[5888+int(b[23])]
+	l0 += t[6144+int(b[24])]
+	l1 += t[6400+int(b[25])]
+	l2 += t[6656+int(b[26])]
+	l3 += t[6912+int(b[27])]
+	l4 += t[7168+int(b[28])]
+	l5 += t[7424+int(b[29])]
+	l6 += t[7680+int(b[30])]
+	l7 += t[7936+int(b[31])]
+	return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
 }
 
 // affine4Rows computes rows [lo, hi) of a 4-bit matrix for a long batch,

@@ -63,12 +63,17 @@ func MatMul(dst []float32, m Matrix, x []float32, n int) {
 			workers.tables = make([]float32, need)
 		}
 		tables := workers.tables[:need]
-		const pairsPerChunk = 256
-		perVector := (cols/2 + pairsPerChunk - 1) / pairsPerChunk
-		workers.run(job{
-			kind: buildTableJob, m: m, x: x, tables: tables, n: n,
-			chunkRows: pairsPerChunk, chunks: n * perVector,
-		})
+
+		// Projections that share an input (q, k and v; gate and up) reuse
+		// the tables: they are a pure function of x.
+		if !workers.tablesFor(x[:n*cols], cols) {
+			const pairsPerChunk = 256
+			perVector := (cols/2 + pairsPerChunk - 1) / pairsPerChunk
+			workers.run(job{
+				kind: buildTableJob, m: m, x: x, tables: tables, n: n,
+				chunkRows: pairsPerChunk, chunks: n * perVector,
+			})
+		}
 		// Larger chunks: the tables are re-read from L2 once per chunk,
 		// while the chunk's codes (a few hundred KiB) stay in L2.
 		rowsPhase.kind, rowsPhase.tables = tableRowsJob, tables

@@ -1,6 +1,7 @@
 package quant
 
 import (
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -17,9 +18,36 @@ type pool struct {
 	done    sync.WaitGroup
 	next    atomic.Int64 // next chunk to claim
 	job     job
-	scratch [][]float32 // per worker: [max(cols, 8*groupSize)] dequantized row or codes
-	xsum    []float32   // [n][groups] per-group sums of each vector
-	tables  []float32   // [n][cols/2][256] pair tables of 4-bit decode
+	scratch []*workerScratch // per worker
+	xsum    []float32        // [n][groups] per-group sums of each vector
+	tables  []float32        // [n][cols/2][256] pair tables of 4-bit decode
+	tablesX []float32        // [n][cols] the vectors the tables were built from
+	tablesC int              // cols of tablesX
+}
+
+// tablesFor reports whether the pair tables hold the vectors x (bit for bit,
+// cols columns each), and records x as their source when they do not; the
+// caller then rebuilds them.
+func (p *pool) tablesFor(x []float32, cols int) bool {
+	if p.tablesC == cols && len(p.tablesX) == len(x) {
+		same := true
+		for i, v := range x {
+			if math.Float32bits(v) != math.Float32bits(p.tablesX[i]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return true
+		}
+	}
+	if cap(p.tablesX) < len(x) {
+		p.tablesX = make([]float32, len(x))
+	}
+	p.tablesX = p.tablesX[:len(x)]
+	copy(p.tablesX, x)
+	p.tablesC = cols
+	return false
 }
 
 // job is one phase of a MatMul call split into chunks: rows of the matrix,
@@ -57,13 +85,7 @@ func (p *pool) run(j job) {
 		go p.helper(id, ch)
 	}
 	for len(p.scratch) < nw {
-		p.scratch = append(p.scratch, nil)
-	}
-	for i := range nw {
-		need := max(j.m.Cols(), 8*128)
-		if cap(p.scratch[i]) < need {
-			p.scratch[i] = make([]float32, need)
-		}
+		p.scratch = append(p.scratch, new(workerScratch))
 	}
 
 	p.job = j
@@ -89,7 +111,7 @@ func (p *pool) helper(id int, wake chan struct{}) {
 // not change its result: each row's arithmetic is fixed.
 func (p *pool) work(id int) {
 	j := &p.job
-	scratch := p.scratch[id]
+	s := p.scratch[id]
 	for {
 		c := int(p.next.Add(1) - 1)
 		if c >= j.chunks {
@@ -107,20 +129,44 @@ func (p *pool) work(id int) {
 		lo := c * j.chunkRows
 		hi := min(lo+j.chunkRows, j.m.Rows())
 		if j.kind == tableRowsJob {
-			affine4TableRows(j.m.(*Affine), j.dst, j.tables, j.xsum, j.n, lo, hi)
+			affine4TableRows(j.m.(*Affine), j.dst, j.tables, j.xsum, j.n, lo, hi, s)
 			continue
 		}
 		switch m := j.m.(type) {
 		case *Affine:
+			q := s.floats(m.groupSize)
 			if m.bits == 4 {
-				affine4Rows(m, j.dst, j.x, j.xsum, j.n, lo, hi, scratch)
+				affine4Rows(m, j.dst, j.x, j.xsum, j.n, lo, hi, q)
 			} else {
-				affineRows(m, j.dst, j.x, j.xsum, j.n, lo, hi, scratch)
+				affineRows(m, j.dst, j.x, j.xsum, j.n, lo, hi, q)
 			}
 		case *Dense:
-			denseRows(m, j.dst, j.x, j.n, lo, hi, scratch)
+			denseRows(m, j.dst, j.x, j.n, lo, hi, s.floats(m.cols))
 		default:
-			genericRows(m, j.dst, j.x, j.n, lo, hi, scratch)
+			genericRows(m, j.dst, j.x, j.n, lo, hi, s.floats(m.Cols()))
 		}
 	}
+}
+
+// workerScratch is one worker's reusable buffers; they grow to the largest
+// request and are kept, so steady-state calls allocate nothing.
+type workerScratch struct {
+	f []float32
+	u []uint32
+}
+
+// floats returns a float32 buffer of n elements.
+func (s *workerScratch) floats(n int) []float32 {
+	if cap(s.f) < n {
+		s.f = make([]float32, n)
+	}
+	return s.f[:n]
+}
+
+// codes returns a uint32 buffer of n words.
+func (s *workerScratch) codes(n int) []uint32 {
+	if cap(s.u) < n {
+		s.u = make([]uint32, n)
+	}
+	return s.u[:n]
 }

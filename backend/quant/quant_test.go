@@ -357,3 +357,30 @@ func TestMeasureReadBandwidth(t *testing.T) {
 	}
 	t.Logf("read bandwidth %.1f GB/s with GOMAXPROCS=%d", bw, runtime.GOMAXPROCS(0))
 }
+
+// TestPairTablesFollowInput checks that the pair tables shared by calls with
+// the same input are rebuilt when the input changes in place.
+func TestPairTablesFollowInput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	q := randomAffine(rng, 64, 256, 4, 64, safetensors.BF16)
+	k := randomAffine(rng, 32, 256, 4, 64, safetensors.BF16)
+	x := randomVector(rng, 2*256, 1)
+	check := func(what string, m Matrix, n int) {
+		got := make([]float32, n*m.Rows())
+		MatMul(got, m, x, n)
+		ref := make([]float64, n*m.Rows())
+		MatMulRef(ref, m, x, n)
+		for i := range got {
+			if math.Abs(float64(got[i])-ref[i]) > 1e-4 {
+				t.Fatalf("%s: element %d = %g, want %g", what, i, got[i], ref[i])
+			}
+		}
+	}
+	check("q", q, 1)
+	check("k with the same input", k, 1)
+	x[7] = -x[7]
+	check("k after the input changed in place", k, 1)
+	check("q with two vectors", q, 2)
+	x[256+3] += 1
+	check("q after the second vector changed", q, 2)
+}
