@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -76,6 +77,9 @@ func (c *Client) fetchFile(ctx context.Context, repo, commit string, f *remoteFi
 	return c.link(repo, p)
 }
 
+// linkSeq makes temporary link names unique within the process.
+var linkSeq atomic.Uint64
+
 // link creates the snapshot's relative symlink to the blob, replacing what was there.
 func (c *Client) link(repo string, p blobPaths) error {
 	if err := os.MkdirAll(filepath.Dir(p.pointer), 0o755); err != nil {
@@ -88,8 +92,7 @@ func (c *Client) link(repo string, p blobPaths) error {
 	if cur, err := os.Readlink(p.pointer); err == nil && cur == rel {
 		return nil
 	}
-	tmp := p.pointer + ".knobs-link"
-	_ = os.Remove(tmp)
+	tmp := fmt.Sprintf("%s.link-%d-%d", p.pointer, os.Getpid(), linkSeq.Add(1))
 	if err := os.Symlink(rel, tmp); err != nil {
 		return c.fsError(repo, "link "+p.pointer, err)
 	}

@@ -419,11 +419,12 @@ func (h *fakeHub) client(t *testing.T, mod func(*Options)) *Client {
 	t.Helper()
 	isolateEnv(t)
 	o := Options{
-		Endpoint:         h.api.URL,
-		CacheDir:         t.TempDir(),
-		NoToken:          true,
-		StallTimeout:     2 * time.Second,
-		Retry:            RetryPolicy{Attempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+		Endpoint:     h.api.URL,
+		CacheDir:     t.TempDir(),
+		NoToken:      true,
+		StallTimeout: 2 * time.Second,
+		Retry: RetryPolicy{Attempts: 3, BaseDelay: time.Millisecond,
+			MaxDelay: 5 * time.Millisecond},
 		ProgressInterval: time.Millisecond,
 	}
 	if mod != nil {

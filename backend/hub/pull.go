@@ -264,7 +264,8 @@ func (c *Client) fetchConfig(ctx context.Context, repo, commit string, f *remote
 }
 
 // getSmall GETs a small file whole, bounded by its announced size.
-func (c *Client) getSmall(ctx context.Context, repo string, f *remoteFile) ([]byte, time.Duration, error) {
+func (c *Client) getSmall(ctx context.Context, repo string, f *remoteFile) (
+	[]byte, time.Duration, error) {
 	sctx, cancel := context.WithTimeout(ctx, c.opts.StallTimeout)
 	defer cancel()
 	resp, err := c.do(sctx, http.MethodGet, f.meta.URL, nil, false)
@@ -290,7 +291,7 @@ func (c *Client) getSmall(ctx context.Context, repo string, f *remoteFile) ([]by
 	return data, 0, nil
 }
 
-// writeBlob stores data as a blob (through .incomplete and a rename) and links it. The
+// writeBlob stores data as a blob (through a temporary file and a rename) and links it. The
 // caller holds the blob's lock.
 func (c *Client) writeBlob(repo string, p blobPaths, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p.blob), 0o755); err != nil {
@@ -299,16 +300,23 @@ func (c *Client) writeBlob(repo string, p blobPaths, data []byte) error {
 	if fi, err := os.Stat(p.blob); err == nil && fi.Size() == int64(len(data)) {
 		return c.link(repo, p)
 	}
-	if err := writeFileAtomic(p.incomplete, p.blob, data); err != nil {
+	if err := writeFileAtomic(p.blob, data); err != nil {
 		return c.fsError(repo, "write "+p.blob, err)
 	}
 	return c.link(repo, p)
 }
 
-// writeFileAtomic writes data to tmp, syncs it and renames it to dst.
-func writeFileAtomic(tmp, dst string, data []byte) error {
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+// writeFileAtomic writes data to a temporary file next to dst (a unique name, so that
+// concurrent writers never share it), syncs it and renames it to dst.
+func writeFileAtomic(dst string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+".tmp-*")
 	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		_ = os.Remove(tmp)
 		return err
 	}
 	_, err = io.Copy(f, bytes.NewReader(data))
@@ -337,7 +345,7 @@ func (c *Client) writeRef(repo, revision, commit string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return c.fsError(repo, "create "+filepath.Dir(path), err)
 	}
-	if err := writeFileAtomic(path+".knobs-tmp", path, []byte(commit)); err != nil {
+	if err := writeFileAtomic(path, []byte(commit)); err != nil {
 		return c.fsError(repo, "write "+path, err)
 	}
 	return nil

@@ -642,7 +642,8 @@ func TestListAndRemove(t *testing.T) {
 	if err := c.Remove(testRepo + "@main"); err != nil {
 		t.Fatal(err)
 	}
-	blobs, _ := os.ReadDir(filepath.Join(c.CacheDir(), "models--mlx-community--Tiny-Llama-4bit", "blobs"))
+	blobs, _ := os.ReadDir(filepath.Join(c.CacheDir(), "models--mlx-community--Tiny-Llama-4bit",
+		"blobs"))
 	if len(blobs) != 0 {
 		t.Errorf("%d blobs left after removing the only snapshot", len(blobs))
 	}
