@@ -98,6 +98,7 @@ type fakeHub struct {
 	corrupt     map[string]bool // flip one byte of the file in every transfer
 	ignoreRange bool            // answer 200 with the whole file to a Range request
 	chunkDelay  time.Duration   // pause after each chunk written
+	headLies    string          // "etag", "size" or "commit": the resolve HEAD disagrees
 	stalled     map[string]bool
 	dropped     map[string]bool
 	done        chan struct{}
@@ -273,10 +274,22 @@ func (h *fakeHub) serveResolve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotFound)
 		return
 	}
-	w.Header().Set("X-Repo-Commit", repo.commit)
+	h.mu.Lock()
+	lies := h.headLies
+	h.mu.Unlock()
+	etag, size, commit := f.sha256(), len(f.data), repo.commit
+	switch lies {
+	case "etag":
+		etag = strings.Repeat("e", 64)
+	case "size":
+		size = 10 << 40
+	case "commit":
+		commit = strings.Repeat("f", 40)
+	}
+	w.Header().Set("X-Repo-Commit", commit)
 	if f.lfs {
-		w.Header().Set("X-Linked-Etag", `"`+f.sha256()+`"`)
-		w.Header().Set("X-Linked-Size", strconv.Itoa(len(f.data)))
+		w.Header().Set("X-Linked-Etag", `"`+etag+`"`)
+		w.Header().Set("X-Linked-Size", strconv.Itoa(size))
 		w.Header().Set("ETag", `"pointer-etag"`)
 		h.mu.Lock()
 		h.sigs++

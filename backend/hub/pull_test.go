@@ -93,6 +93,16 @@ func TestPullWritesHuggingFaceLayout(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("cache tree:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	root, _ := os.ReadDir(c.CacheDir())
+	if len(root) != 2 || root[0].Name() != ".locks" ||
+		root[1].Name() != "models--mlx-community--Tiny-Llama-4bit" {
+		t.Errorf("cache root = %v, want .locks and the repo folder", root)
+	}
+	lock := filepath.Join(c.CacheDir(), ".locks", "models--mlx-community--Tiny-Llama-4bit",
+		repo.file("model.safetensors").etag()+".lock")
+	if _, err := os.Stat(lock); err != nil {
+		t.Errorf("no lock file where huggingface_hub puts it: %v", err)
+	}
 	ref, _ := os.ReadFile(filepath.Join(repoDir, "refs", "main"))
 	if string(ref) != fakeCommit {
 		t.Errorf("refs/main = %q, want %q", ref, fakeCommit)
@@ -153,6 +163,13 @@ func TestPullTwiceFetchesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := h.servedBytes("model.safetensors")
+	n := h.apiRequests
+	if _, err := c.Ensure(context.Background(), testRepo, nil); err != nil {
+		t.Fatal(err)
+	}
+	if h.apiRequests != n {
+		t.Errorf("Ensure of a cached model made %d requests", h.apiRequests-n)
+	}
 	if _, err := c.Pull(context.Background(), testRepo+"@main", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -721,5 +738,24 @@ func TestCorruptIncompleteBlobIsNotTrusted(t *testing.T) {
 	}
 	if _, err := c.Pull(context.Background(), testRepo, nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestMetadataDisagreeingWithListingIsRejected(t *testing.T) {
+	for _, lie := range []string{"etag", "size", "commit"} {
+		t.Run(lie, func(t *testing.T) {
+			h := newFakeHub(t)
+			h.addRepo(testRepo, llamaConfig, 4096)
+			h.headLies = lie
+			c := h.client(t, nil)
+			_, err := c.Pull(context.Background(), testRepo, nil)
+			he := wantCode(t, err, CodeBadResponse)
+			if he.File != "model.safetensors" {
+				t.Errorf("File = %q", he.File)
+			}
+			if n := h.servedBytes("model.safetensors"); n != 0 {
+				t.Errorf("%d bytes fetched despite inconsistent metadata", n)
+			}
+		})
 	}
 }
