@@ -37,6 +37,7 @@ type App struct {
 
 	// Backend services. Each capability adds its field here and constructs it in
 	// NewApp; its bound methods live in a file of their own (the lab's in app_lab.go).
+	lab *labService
 }
 
 // Status is what the status bar shows about the backend.
@@ -50,6 +51,7 @@ type Status struct {
 // NewApp returns the adapter with its backend services constructed.
 func NewApp(logger *slog.Logger, version string) *App {
 	a := &App{logger: logger, version: version}
+	a.lab = newLabService(a)
 
 	// Construct backend services here, for example
 	//   a.lab = lab.New(...)

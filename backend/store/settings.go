@@ -175,8 +175,23 @@ func LoadSettings(path string) (s Settings, notice string, err error) {
 	return s, "", nil
 }
 
-// SaveSettings writes the settings atomically (temporary file, sync, rename).
+// SaveSettings writes the settings atomically (temporary file, sync, rename). Keys of
+// the existing file that s does not know (written by a newer Knobs, or dropped by a
+// caller that rebuilt s from its JSON) are carried over.
 func SaveSettings(path string, s Settings) error {
+	if old, err := os.ReadFile(path); err == nil {
+		var prev Settings
+		if json.Unmarshal(old, &prev) == nil {
+			for k, v := range prev.extra {
+				if _, ok := s.extra[k]; !ok {
+					if s.extra == nil {
+						s.extra = map[string]json.RawMessage{}
+					}
+					s.extra[k] = v
+				}
+			}
+		}
+	}
 	doc, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)

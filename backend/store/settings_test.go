@@ -49,6 +49,12 @@ func TestSettingsKeepUnknownKeys(t *testing.T) {
 	if err := SaveSettings(path, s); err != nil {
 		t.Fatal(err)
 	}
+	// A caller that rebuilds the settings from scratch keeps them too.
+	fresh := DefaultSettings()
+	fresh.LastPrompt = "x"
+	if err := SaveSettings(path, fresh); err != nil {
+		t.Fatal(err)
+	}
 	doc, _ := os.ReadFile(path)
 	if !strings.Contains(string(doc), `"future_knob"`) || !strings.Contains(string(doc), `"last_prompt": "x"`) {
 		t.Errorf("unknown key not preserved:\n%s", doc)
