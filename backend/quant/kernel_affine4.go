@@ -8,16 +8,13 @@ import "unsafe"
 //
 //	p(k, byte) = float32(lo*x[2k]) + float32(hi*x[2k+1])
 //
-// For a handful of vectors (decode), every pair sum of every vector is
-// tabulated once per call ([n][cols/2][256] floats), and a group's dot product
-// is then one table load and one add per byte instead of two conversions, two
-// multiplies and two adds. For longer batches (prefill) the tables would not
-// fit in cache, so the pair sums are computed on the fly from codes unpacked
-// once per group. Both paths add the same pair sums in the same order (byte i
-// of a group into lane i%8, lanes combined pairwise), so they give the same bits.
-
-// tableMaxVectors is the largest batch that uses the pair tables.
-const tableMaxVectors = vectorBlock
+// Every pair sum of a block of up to 8 vectors is tabulated once per call
+// ([n][cols/2][256] floats, built in parallel), and a group's dot product is
+// then one table load and one add per byte instead of two conversions, two
+// multiplies and two adds per pair. Byte i of a group goes to lane i%8 and the
+// lanes are combined pairwise, so the result depends only on the row and the
+// vector. Longer batches (prefill) run block after block, reading the weights
+// once per block of 8 vectors; that costs far less than the arithmetic.
 
 // tableEntries is the number of floats of one vector's pair tables.
 func tableEntries(cols int) int { return cols / 2 * 256 }
@@ -93,27 +90,8 @@ var littleEndian = func() bool {
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
 
-// dotPairs returns the same value as dotPairTables from codes unpacked into q.
-func dotPairs(q, x []float32) float32 {
-	var l0, l1, l2, l3, l4, l5, l6, l7 float32
-	x = x[:len(q)]
-	for i := 0; i+16 <= len(q); i += 16 {
-		c := q[i : i+16 : i+16]
-		v := x[i : i+16 : i+16]
-		l0 += float32(c[0]*v[0]) + float32(c[1]*v[1])
-		l1 += float32(c[2]*v[2]) + float32(c[3]*v[3])
-		l2 += float32(c[4]*v[4]) + float32(c[5]*v[5])
-		l3 += float32(c[6]*v[6]) + float32(c[7]*v[7])
-		l4 += float32(c[8]*v[8]) + float32(c[9]*v[9])
-		l5 += float32(c[10]*v[10]) + float32(c[11]*v[11])
-		l6 += float32(c[12]*v[12]) + float32(c[13]*v[13])
-		l7 += float32(c[14]*v[14]) + float32(c[15]*v[15])
-	}
-	return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
-}
-
 // affine4TableRows computes rows [lo, hi) of a 4-bit matrix for n <=
-// tableMaxVectors vectors from their pair tables ([n][tableEntries(cols)]).
+// vectorBlock vectors from their pair tables ([n][tableEntries(cols)]).
 //
 // The loops run group, vector, row: one vector's tables for one group (32 KiB
 // at group size 64) stay in L1 while every row of the chunk looks them up.
@@ -208,30 +186,4 @@ func dotPairTables64(b *[32]byte, t *[8192]float32) float32 {
 	l6 += t[7680+int(b[30])]
 	l7 += t[7936+int(b[31])]
 	return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
-}
-
-// affine4Rows computes rows [lo, hi) of a 4-bit matrix for a long batch,
-// unpacking each group's codes once per block of vectors.
-func affine4Rows(a *Affine, dst, x, xsum []float32, n, lo, hi int, scratch []float32) {
-	groupSize, groups := a.groupSize, a.groupsPerRow
-	wordsPerGroup := groupSize / 8
-	rows, cols := a.rows, a.cols
-	q := scratch[:groupSize]
-	for b0 := 0; b0 < n; b0 += vectorBlock {
-		b1 := min(b0+vectorBlock, n)
-		for r := lo; r < hi; r++ {
-			words := a.weight[r*a.wordsPerRow : (r+1)*a.wordsPerRow]
-			for b := b0; b < b1; b++ {
-				dst[b*rows+r] = 0
-			}
-			for g := range groups {
-				unpackCodes(4, words[g*wordsPerGroup:(g+1)*wordsPerGroup], q)
-				scale, bias := a.scaleBias(r*groups + g)
-				for b := b0; b < b1; b++ {
-					d := dotPairs(q, x[b*cols+g*groupSize:])
-					dst[b*rows+r] += float32(scale*d) + float32(bias*xsum[b*groups+g])
-				}
-			}
-		}
-	}
 }

@@ -49,39 +49,53 @@ func MatMul(dst []float32, m Matrix, x []float32, n int) {
 	}
 
 	rowBytes := max(m.WeightBytes()/int64(rows), 1)
+	if a, ok := m.(*Affine); ok && a.bits == 4 {
+		matMul4(a, dst, x, xsum, n, rowBytes)
+		return
+	}
 	chunkRows := int(max(min(chunkBytes/rowBytes, int64(rows)), 1))
-	rowsPhase := job{
+	workers.run(job{
 		kind: rowsJob, m: m, dst: dst, x: x, xsum: xsum, n: n,
 		chunkRows: chunkRows,
 		chunks:    (rows + chunkRows - 1) / chunkRows,
-	}
+	})
+}
 
-	// 4-bit decode: tabulate the pair sums of every vector, then the rows.
-	if a, ok := m.(*Affine); ok && a.bits == 4 && n <= tableMaxVectors {
-		need := n * tableEntries(cols)
+// matMul4 runs a 4-bit matrix through the pair tables, vectorBlock vectors
+// at a time.
+func matMul4(a *Affine, dst, x, xsum []float32, n int, rowBytes int64) {
+	rows, cols, groups := a.rows, a.cols, a.groupsPerRow
+	// Larger chunks than the other kernels: the tables are re-read from L2
+	// once per chunk, while the chunk's codes (a few hundred KiB) stay in L2.
+	procs := runtime.GOMAXPROCS(0)
+	chunkRows := max(min(int(tableChunkBytes/rowBytes), (rows+2*procs-1)/(2*procs)), 1)
+
+	for b0 := 0; b0 < n; b0 += vectorBlock {
+		nb := min(vectorBlock, n-b0)
+		xb := x[b0*cols : (b0+nb)*cols]
+		need := nb * tableEntries(cols)
 		if cap(workers.tables) < need {
 			workers.tables = make([]float32, need)
+			workers.tablesC = 0 // the new buffer holds no tables yet
 		}
 		tables := workers.tables[:need]
 
 		// Projections that share an input (q, k and v; gate and up) reuse
 		// the tables: they are a pure function of x.
-		if !workers.tablesFor(x[:n*cols], cols) {
+		if !workers.tablesFor(xb, cols) {
 			const pairsPerChunk = 256
 			perVector := (cols/2 + pairsPerChunk - 1) / pairsPerChunk
 			workers.run(job{
-				kind: buildTableJob, m: m, x: x, tables: tables, n: n,
-				chunkRows: pairsPerChunk, chunks: n * perVector,
+				kind: buildTableJob, m: a, x: xb, tables: tables, n: nb,
+				chunkRows: pairsPerChunk, chunks: nb * perVector,
 			})
 		}
-		// Larger chunks: the tables are re-read from L2 once per chunk,
-		// while the chunk's codes (a few hundred KiB) stay in L2.
-		rowsPhase.kind, rowsPhase.tables = tableRowsJob, tables
-		rowsPhase.chunkRows = max(min(int(tableChunkBytes/rowBytes),
-			(rows+2*runtime.GOMAXPROCS(0)-1)/(2*runtime.GOMAXPROCS(0))), 1)
-		rowsPhase.chunks = (rows + rowsPhase.chunkRows - 1) / rowsPhase.chunkRows
+		workers.run(job{
+			kind: tableRowsJob, m: a, dst: dst[b0*rows : (b0+nb)*rows], tables: tables,
+			xsum: xsum[b0*groups : (b0+nb)*groups], n: nb,
+			chunkRows: chunkRows, chunks: (rows + chunkRows - 1) / chunkRows,
+		})
 	}
-	workers.run(rowsPhase)
 }
 
 // groupSums sets xsum[b*groups+g] to the sum of group g of vector b, in a

@@ -134,12 +134,7 @@ func (p *pool) work(id int) {
 		}
 		switch m := j.m.(type) {
 		case *Affine:
-			q := s.floats(m.groupSize)
-			if m.bits == 4 {
-				affine4Rows(m, j.dst, j.x, j.xsum, j.n, lo, hi, q)
-			} else {
-				affineRows(m, j.dst, j.x, j.xsum, j.n, lo, hi, q)
-			}
+			affineRows(m, j.dst, j.x, j.xsum, j.n, lo, hi, s.floats(m.groupSize))
 		case *Dense:
 			denseRows(m, j.dst, j.x, j.n, lo, hi, s.floats(m.cols))
 		default:
