@@ -98,8 +98,9 @@ func appOptions(app *App) *options.App {
 		Linux: &linux.Options{
 			Icon:        appIcon,
 			ProgramName: "knobs",
-			// WORKAROUND: WebKitGTK's GPU compositing draws a blank window on some
-			// drivers and under Xvfb (wails issue 2977); the UI needs no GPU.
+			// WORKAROUND: WebKitGTK's GPU path leaves the window blank on some drivers
+			// (wails issue 2977), so Wails uses Never when options.Linux is nil; setting
+			// options.Linux would otherwise mean Always. The UI needs no GPU.
 			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
 		},
 		Mac: &mac.Options{
