@@ -64,5 +64,8 @@ func validName(what, name string, emptyOK bool) error {
 	return nil
 }
 
-// validateParams defers to sampling, which owns the allowed ranges.
-func validateParams(p sampling.Params) error { return p.Validate() }
+// validateParams defers to sampling, which owns the allowed ranges. A zero that is
+// not a valid setting (top_p 0, repetition_penalty 0, sampler "") reads as the
+// default, as sampling.Params.WithDefaults documents, so a preset file may leave
+// those keys out.
+func validateParams(p sampling.Params) error { return p.WithDefaults().Validate() }

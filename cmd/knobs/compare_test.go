@@ -166,6 +166,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"unknown preset", append(base, "--prompt", "hi", "--preset", "Nope"), 1, "Greedy"},
 		{"invalid knob", append(base, "--prompt", "hi", "--regime", "temp=-1"), 1, "temp"},
 		{"top_p out of range", append(base, "--prompt", "hi", "--regime", "top_p=1.5"), 1, "top_p"},
+		{"explicit top_p 0", append(base, "--prompt", "hi", "--regime", "top_p=0"), 1, "top_p"},
 		{"unknown regime key", append(base, "--prompt", "hi", "--regime", "temperature=1"), 2, "unknown key"},
 		{"not a number", append(base, "--prompt", "hi", "--regime", "temp=hot"), 2, "not a number"},
 		{"generate invalid flag", []string{"generate", "--model", dir, "--prompt", "hi", "--top-k", "-2",
@@ -182,7 +183,7 @@ func TestCLIBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, stderr, code := knobs(tc.args...)
-			if code != tc.code || !strings.Contains(stderr, tc.says) {
+			if code != tc.code || !strings.Contains(strings.ToLower(stderr), strings.ToLower(tc.says)) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr, tc.code, tc.says)
 			}
 		})

@@ -124,6 +124,11 @@ func regimeFromPairs(pairs map[string]string, prefix string) (store.Regime, erro
 			return store.Regime{}, usageErrorf("%s: %v", name(key), err)
 		}
 	}
+	// The knobs are checked as given: an explicit top_p=0 is an error here, not the
+	// "off" a preset file's missing key means.
+	if err := r.Params.Validate(); err != nil {
+		return store.Regime{}, err
+	}
 	if err := r.Validate(); err != nil {
 		return store.Regime{}, err
 	}
