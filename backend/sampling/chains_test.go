@@ -291,6 +291,9 @@ func TestSamplerMatchesReference(t *testing.T) {
 					n, id, c.PenalizedLogprob, lp)
 			}
 		}
+		if want := slices.Index(rankOrder(pen), step.Token); step.Rank != want {
+			t.Fatalf("case %d: rank %d, reference %d", n, step.Rank, want)
+		}
 		kept := 0
 		for _, v := range removed {
 			if v == "" {

@@ -59,17 +59,10 @@ func (s *Sampler) inspect(step *Step, logits []float32, stages []stage, final cu
 		step.Candidates[j] = c
 	}
 
-	// Rank of the chosen token: its place among the candidates, or else how many
-	// tokens rank before it.
+	// The chosen token's rank: its place among the candidates, or else counted.
 	rank := slices.Index(top, step.Token)
 	if rank < 0 {
-		before := cut{s.dist(step.Token), step.Token}
-		rank = 0
-		for i := range s.w {
-			if before.keeps(s.dist(int32(i)), int32(i)) {
-				rank++
-			}
-		}
+		rank = s.rankOf(step.Token)
 	}
 	step.Rank = rank
 }
@@ -104,4 +97,16 @@ func (s *Sampler) rawLogSumExp(logits []float32, penSum float64) float64 {
 		sum += expDet(float64(v) - rawMax)
 	}
 	return rawMax + logDet(sum)
+}
+
+// rankOf returns how many tokens rank before token t.
+func (s *Sampler) rankOf(t int32) int {
+	before := cut{s.dist(t), t}
+	rank := 0
+	for i, v := range s.w {
+		if before.keeps(s.maxW-v, int32(i)) {
+			rank++
+		}
+	}
+	return rank
 }

@@ -3,6 +3,7 @@ package sampling
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 )
 
@@ -169,6 +170,28 @@ func TestPropertyRandomnessUse(t *testing.T) {
 		}
 		if rng.Draws() != want {
 			t.Fatalf("case %d temp %v: %d draws, want %d", n, p.Temperature, rng.Draws(), want)
+		}
+	}
+}
+
+// TestInspectionDoesNotChangeTheDraw: asking for candidates changes nothing else.
+func TestInspectionDoesNotChangeTheDraw(t *testing.T) {
+	r := rand.New(rand.NewPCG(29, 30))
+	for n := range 200 {
+		p, logits, history := randomCase(r, 3+r.IntN(2000))
+		a, _ := New(p)
+		b, _ := New(p)
+		ra, rb := NewStream(uint64(n), 1), NewStream(uint64(n), 1)
+		for range 3 {
+			sa, err := a.Sample(logits, history, 0, ra, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sb, _ := b.Sample(logits, history, 0, rb, 7)
+			sb.Candidates = nil
+			if !reflect.DeepEqual(sa, sb) {
+				t.Fatalf("case %d: step without inspection %+v, with %+v", n, sa, sb)
+			}
 		}
 	}
 }

@@ -166,6 +166,8 @@ func (s *Sampler) Sample(logits []float32, history []int32, promptLen int, rng *
 	}
 	if inspectK > 0 {
 		s.inspect(&step, logits, stages, final, inspectK)
+	} else {
+		step.Rank = s.rankOf(step.Token)
 	}
 	return step, nil
 }

@@ -13,7 +13,7 @@ type Step struct {
 	// Kept is how many tokens survived every filter (1 for a greedy step).
 	Kept int `json:"kept"`
 	// Rank is the chosen token's 0-based position in the ranking by penalized logit
-	// (ties by lower id). Filled only when candidates are inspected; 0 otherwise.
+	// (ties by lower id): 0 for the most likely token, always 0 for a greedy step.
 	Rank int `json:"rank"`
 	// Greedy is true when temperature 0 made the step an argmax (no filter, no draw).
 	Greedy bool `json:"greedy"`

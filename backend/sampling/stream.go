@@ -70,3 +70,13 @@ func NewSeed() uint64 {
 	crand.Read(b[:]) // never returns an error (it crashes instead), see its doc
 	return uint64(binary.LittleEndian.Uint32(b[:]))
 }
+
+// EnsureSeed returns the run's seed, first drawing one with NewSeed and storing it in
+// p.Seed when the user gave none, so that the run record can replay it.
+func (p *Params) EnsureSeed() uint64 {
+	if p.Seed == nil {
+		seed := NewSeed()
+		p.Seed = &seed
+	}
+	return *p.Seed
+}

@@ -89,3 +89,14 @@ func TestNewSeed(t *testing.T) {
 		t.Errorf("two fresh seeds are equal (%d); the odds are 2^-32", a)
 	}
 }
+
+func TestEnsureSeed(t *testing.T) {
+	var p Params
+	seed := p.EnsureSeed()
+	if p.Seed == nil || *p.Seed != seed {
+		t.Fatalf("EnsureSeed did not record the seed: %v", p.Seed)
+	}
+	if again := p.EnsureSeed(); again != seed {
+		t.Errorf("EnsureSeed changed a recorded seed: %d then %d", seed, again)
+	}
+}
