@@ -41,8 +41,8 @@ func newAddedVocab(tokens []addedTokenJSON, normalize func(string) string) (*add
 		if tok.Content == "" {
 			return nil, fmt.Errorf("added_tokens[%d] (id %d) has empty content", k, tok.ID)
 		}
-		if tok.ID < 0 {
-			return nil, fmt.Errorf("added_tokens[%d] %q has negative id %d", k, tok.Content, tok.ID)
+		if err := checkID(tok.ID); err != nil {
+			return nil, fmt.Errorf("added_tokens[%d] %q: %w", k, tok.Content, err)
 		}
 		a.byContent[tok.Content] = tok.ID
 		m, text := &a.raw, tok.Content

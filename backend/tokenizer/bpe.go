@@ -78,8 +78,8 @@ func (b *bpe) readVocab(raw []byte) error {
 		if err != nil {
 			return err
 		}
-		if id < 0 {
-			return fmt.Errorf("negative id %d", id)
+		if err := checkID(id); err != nil {
+			return err
 		}
 		start := len(all)
 		if escaped {

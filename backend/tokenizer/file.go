@@ -339,10 +339,7 @@ func (t *Tokenizer) buildTokenTable(added []addedTokenJSON) {
 	t.tokenBytes = make([][]byte, size)
 	copy(t.tokenBytes, t.bpe.idBytes)
 	t.special = make([]bool, size)
-	for _, a := range added {
-		if a.ID < 0 {
-			continue
-		}
+	for _, a := range added { // ids checked by newAddedVocab
 		// HF decodes an added token through the same ByteLevel decoder as the others.
 		t.tokenBytes[a.ID] = byteLevelDecode(a.Content)
 		t.special[a.ID] = a.Special

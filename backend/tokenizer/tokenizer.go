@@ -55,6 +55,18 @@ var ErrUnsupported = errors.New("unsupported tokenizer")
 // Is makes errors.Is(err, ErrUnsupported) true for an *UnsupportedError.
 func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
 
+// maxVocab bounds token ids read from a file, so that a corrupt id cannot make the
+// loader allocate gigabytes; the largest vocabularies in use hold about 256k tokens.
+const maxVocab = 1 << 22
+
+// checkID validates a token id read from tokenizer.json.
+func checkID(id int32) error {
+	if id < 0 || id >= maxVocab {
+		return fmt.Errorf("token id must be in [0, %d), got %d", maxVocab, id)
+	}
+	return nil
+}
+
 func unsupported(component, value string) error {
 	return &UnsupportedError{Component: component, Value: value}
 }
