@@ -310,6 +310,7 @@ type runner struct {
 	start, prefilled time.Time
 	stops            map[int32]bool
 	logprobs         []float64 // [vocab] scratch of token()
+	lastSave         time.Time // last progress write
 }
 
 func (r *runner) emit(ev Event) {
@@ -394,6 +395,7 @@ func (r *runner) decode() error {
 		return err
 	}
 	r.prefilled = time.Now()
+	r.lastSave = r.prefilled
 	caches := eng.Fork(prefix, len(r.cols))
 	logits := make([]float32, len(r.cols)*vocab) // [len(live)][vocab]
 	live := make([]*column, 0, len(r.cols))
@@ -427,8 +429,26 @@ func (r *runner) decode() error {
 		if err := eng.DecodeBatch(batch, next, logits[:len(live)*vocab]); err != nil {
 			return err
 		}
+		r.saveProgress(live)
 	}
 	return nil
+}
+
+// progressInterval is how often the tokens of running columns are written to the
+// store, so that a process killed mid-run leaves what it had produced (the next open
+// marks the run interrupted).
+const progressInterval = time.Second
+
+// saveProgress writes the live columns when progressInterval has passed.
+func (r *runner) saveProgress(live []*column) {
+	if r.runID == 0 || time.Since(r.lastSave) < progressInterval {
+		return
+	}
+	r.lastSave = time.Now()
+	for _, col := range live {
+		col.end = r.lastSave
+		r.save(col, r.columnResult(col))
+	}
 }
 
 // step draws the next token of col from row ([vocab] logits) and reports whether the
@@ -565,6 +585,8 @@ func (r *runner) save(col *column, res ColumnResult) {
 	}
 	status := store.StatusDone
 	switch col.stop {
+	case "":
+		status = store.StatusRunning
 	case StopCancelled:
 		status = store.StatusCancelled
 	case StopError:

@@ -77,7 +77,7 @@ func TestPersistenceAndKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	killedID := waitForRunning(t, filepath.Join(data, "knobs.db"), 30*time.Second)
-	time.Sleep(300 * time.Millisecond) // let it decode a while
+	time.Sleep(1500 * time.Millisecond) // past the lab's first progress write
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -111,8 +111,8 @@ func TestPersistenceAndKill(t *testing.T) {
 		t.Fatalf("killed run: %v", err)
 	}
 	for _, c := range killed.Columns {
-		if c.Status != store.StatusInterrupted {
-			t.Errorf("killed run column %d: %s", c.Index, c.Status)
+		if c.Status != store.StatusInterrupted || len(c.Tokens) == 0 || c.Text == "" {
+			t.Errorf("killed run column %d: %s with %d tokens kept", c.Index, c.Status, len(c.Tokens))
 		}
 	}
 	if out := runChild(t, "presets", "show", "Mine", "--data-dir", data); !strings.Contains(out, "temp=0.9") {
