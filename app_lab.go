@@ -47,6 +47,9 @@ func (s *labService) emit(name string, data any) {
 	}
 }
 
+// emitRun forwards a comparison event to the frontend.
+func (s *labService) emitRun(ev lab.Event) { s.emit(EventLabRun, ev) }
+
 // open opens the store and creates the lab, once.
 func (s *labService) open() error {
 	s.once.Do(func() {
@@ -83,6 +86,14 @@ func withStore[T any](a *App, f func(st *store.Store) (T, error)) (T, error) {
 	var zero T
 	if err := a.lab.open(); err != nil {
 		return zero, err
+	}
+	return f(a.lab.store)
+}
+
+// storeDo runs f with the open store, for calls that return only an error.
+func storeDo(a *App, f func(st *store.Store) error) error {
+	if err := a.lab.open(); err != nil {
+		return err
 	}
 	return f(a.lab.store)
 }
@@ -127,7 +138,7 @@ func (a *App) UnloadModel() error {
 // events while it runs.
 func (a *App) Compare(req lab.Request) (*lab.Result, error) {
 	return withLab(a, func(l *lab.Lab) (*lab.Result, error) {
-		return l.Compare(context.Background(), req, func(ev lab.Event) { a.lab.emit(EventLabRun, ev) })
+		return l.Compare(context.Background(), req, a.lab.emitRun)
 	})
 }
 
@@ -145,7 +156,7 @@ func (a *App) CancelColumn(column int) bool {
 // Replay regenerates a recorded run and reports whether it matches token for token.
 func (a *App) Replay(runID int64) (*lab.ReplayReport, error) {
 	return withLab(a, func(l *lab.Lab) (*lab.ReplayReport, error) {
-		return l.Replay(context.Background(), runID, func(ev lab.Event) { a.lab.emit(EventLabRun, ev) })
+		return l.Replay(context.Background(), runID, a.lab.emitRun)
 	})
 }
 
@@ -202,8 +213,7 @@ func (a *App) GetRun(id int64) (*store.Run, error) {
 
 // DeleteRun deletes a run.
 func (a *App) DeleteRun(id int64) error {
-	_, err := withStore(a, func(st *store.Store) (struct{}, error) { return struct{}{}, st.DeleteRun(id) })
-	return err
+	return storeDo(a, func(st *store.Store) error { return st.DeleteRun(id) })
 }
 
 // ClearHistory deletes every finished run and returns how many.
@@ -213,7 +223,9 @@ func (a *App) ClearHistory() (int64, error) {
 
 // Presets returns the presets in display order.
 func (a *App) Presets(withHidden bool) ([]store.Preset, error) {
-	return withStore(a, func(st *store.Store) ([]store.Preset, error) { return st.Presets(withHidden) })
+	return withStore(a, func(st *store.Store) ([]store.Preset, error) {
+		return st.Presets(withHidden)
+	})
 }
 
 // SavePreset creates or updates the user preset name.
@@ -225,45 +237,34 @@ func (a *App) SavePreset(name, description string, r store.Regime) (store.Preset
 
 // RenamePreset renames a user preset.
 func (a *App) RenamePreset(id int64, name string) error {
-	_, err := withStore(a, func(st *store.Store) (struct{}, error) {
-		return struct{}{}, st.RenamePreset(id, name)
-	})
-	return err
+	return storeDo(a, func(st *store.Store) error { return st.RenamePreset(id, name) })
 }
 
 // DuplicatePreset copies a preset into a new user preset ("" picks a name).
 func (a *App) DuplicatePreset(id int64, name string) (store.Preset, error) {
-	return withStore(a, func(st *store.Store) (store.Preset, error) { return st.DuplicatePreset(id, name) })
+	return withStore(a, func(st *store.Store) (store.Preset, error) {
+		return st.DuplicatePreset(id, name)
+	})
 }
 
 // SetPresetFavourite marks or unmarks a favourite.
 func (a *App) SetPresetFavourite(id int64, favourite bool) error {
-	_, err := withStore(a, func(st *store.Store) (struct{}, error) {
-		return struct{}{}, st.SetFavourite(id, favourite)
-	})
-	return err
+	return storeDo(a, func(st *store.Store) error { return st.SetFavourite(id, favourite) })
 }
 
 // SetPresetHidden hides or shows a preset (built-ins can only be hidden, not deleted).
 func (a *App) SetPresetHidden(id int64, hidden bool) error {
-	_, err := withStore(a, func(st *store.Store) (struct{}, error) {
-		return struct{}{}, st.SetHidden(id, hidden)
-	})
-	return err
+	return storeDo(a, func(st *store.Store) error { return st.SetHidden(id, hidden) })
 }
 
 // ReorderPresets sets the display order.
 func (a *App) ReorderPresets(ids []int64) error {
-	_, err := withStore(a, func(st *store.Store) (struct{}, error) {
-		return struct{}{}, st.ReorderPresets(ids)
-	})
-	return err
+	return storeDo(a, func(st *store.Store) error { return st.ReorderPresets(ids) })
 }
 
 // DeletePreset deletes a user preset.
 func (a *App) DeletePreset(id int64) error {
-	_, err := withStore(a, func(st *store.Store) (struct{}, error) { return struct{}{}, st.DeletePreset(id) })
-	return err
+	return storeDo(a, func(st *store.Store) error { return st.DeletePreset(id) })
 }
 
 // ExportPresets writes the user presets (or the named ones) to a preset file.
@@ -273,7 +274,9 @@ func (a *App) ExportPresets(path string, names []string) (int, error) {
 
 // ImportPresets adds the presets of a preset file.
 func (a *App) ImportPresets(path string) (store.ImportResult, error) {
-	return withStore(a, func(st *store.Store) (store.ImportResult, error) { return st.ImportPresets(path) })
+	return withStore(a, func(st *store.Store) (store.ImportResult, error) {
+		return st.ImportPresets(path)
+	})
 }
 
 // LoadSettings returns the saved settings (the defaults on a first start; a damaged

@@ -372,7 +372,8 @@ func (r *runner) record(req Request) error {
 		PromptTokens: r.prompt.Tokens, InspectK: r.inspectK,
 	}
 	for _, col := range r.cols {
-		run.Columns = append(run.Columns, store.Column{Preset: col.spec.Preset, Regime: col.spec.Regime})
+		run.Columns = append(run.Columns,
+			store.Column{Preset: col.spec.Preset, Regime: col.spec.Regime})
 	}
 	if err := st.CreateRun(run); err != nil {
 		return err

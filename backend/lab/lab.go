@@ -137,8 +137,11 @@ func (l *Lab) LoadLocal(ctx context.Context, local hub.Local) error {
 	return l.load(ctx, local.Name(), func() (store.ModelIdentity, error) { return id, nil })
 }
 
+// resolver finds the model a load asks for.
+type resolver func() (store.ModelIdentity, error)
+
 // load replaces the resident model by the one resolve names.
-func (l *Lab) load(ctx context.Context, ref string, resolve func() (store.ModelIdentity, error)) error {
+func (l *Lab) load(ctx context.Context, ref string, resolve resolver) error {
 	l.mu.Lock()
 	if l.loading {
 		l.mu.Unlock()
@@ -212,7 +215,7 @@ func errorCode(err error) string {
 }
 
 // open resolves the model to a directory, hashes its files and loads it.
-func (l *Lab) open(ctx context.Context, resolve func() (store.ModelIdentity, error)) (*resident, error) {
+func (l *Lab) open(ctx context.Context, resolve resolver) (*resident, error) {
 	id, err := resolve()
 	if err != nil {
 		return nil, err

@@ -22,7 +22,8 @@ type Prompt struct {
 // prompt is encoded with the tokenizer's special tokens (Llama 3's BOS); a chat prompt
 // goes through the chat template with the generation prompt added, and is then encoded
 // without special tokens because the template already wrote them.
-func PreparePrompt(tok *tokenizer.Tokenizer, prompt string, chat bool, system string) (Prompt, error) {
+func PreparePrompt(tok *tokenizer.Tokenizer, prompt string, chat bool,
+	system string) (Prompt, error) {
 	if strings.TrimSpace(prompt) == "" {
 		return Prompt{}, labError(CodeEmptyPrompt, "the prompt is empty; type something "+
 			"for the model to continue or answer")
@@ -51,5 +52,6 @@ func PreparePrompt(tok *tokenizer.Tokenizer, prompt string, chat bool, system st
 // template may depend on the date (Llama 3.2 writes "Today Date"), the recorded text
 // does not.
 func renderedPrompt(tok *tokenizer.Tokenizer, mode, rendered string) Prompt {
-	return Prompt{Mode: mode, Rendered: rendered, Tokens: tok.Encode(rendered, mode == store.ModeRaw)}
+	ids := tok.Encode(rendered, mode == store.ModeRaw)
+	return Prompt{Mode: mode, Rendered: rendered, Tokens: ids}
 }

@@ -110,7 +110,8 @@ func (s *Store) ImportPresets(path string) (ImportResult, error) {
 		if err != nil {
 			return ImportResult{}, err
 		}
-		if _, err := s.insertPreset(tx, name, fp.Description, string(regime), fp.Favourite); err != nil {
+		_, err = s.insertPreset(tx, name, fp.Description, string(regime), fp.Favourite)
+		if err != nil {
 			return ImportResult{}, err
 		}
 		res.Added = append(res.Added, name)
@@ -182,7 +183,8 @@ func ParsePresetFile(path string, doc []byte) (*PresetFile, error) {
 		return nil, fileError(path, "it has version %d, written by a newer Knobs; this "+
 			"version reads version %d; update Knobs to import it", *head.Version, PresetFileVersion)
 	case *head.Version != PresetFileVersion:
-		return nil, fileError(path, "\"version\" must be %d, got %d", PresetFileVersion, *head.Version)
+		return nil, fileError(path, "\"version\" must be %d, got %d",
+			PresetFileVersion, *head.Version)
 	}
 
 	var f PresetFile

@@ -181,7 +181,8 @@ type execer interface {
 // insertPreset adds a user preset at the end of the order.
 func (s *Store) insertPreset(db execer, name, description, regime string, fav bool) (int64, error) {
 	var last int
-	if err := db.QueryRow(`SELECT COALESCE(MAX(position), -1) FROM presets`).Scan(&last); err != nil {
+	err := db.QueryRow(`SELECT COALESCE(MAX(position), -1) FROM presets`).Scan(&last)
+	if err != nil {
 		return 0, fmt.Errorf("save preset: %w", err)
 	}
 	now := s.now().UnixMilli()

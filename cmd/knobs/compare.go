@@ -63,11 +63,13 @@ type compareColumn struct {
 func runCompare(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", stderr)
 	var sources []columnSource
-	modelRef := fs.String("model", "", "model: a directory, a hub repo id (pulled if needed) or \"demo\"")
+	modelRef := fs.String("model", "",
+		"model: a directory, a hub repo id (pulled if needed) or \"demo\"")
 	prompt := fs.String("prompt", "", "prompt text")
 	chat := fs.Bool("chat", false, "render the prompt as a user message of the chat template")
 	system := fs.String("system", "", "system prompt (with --chat)")
-	maxTokens := fs.Int("max-tokens", lab.DefaultMaxTokens, "tokens per column unless its regime sets max_tokens")
+	maxTokens := fs.Int("max-tokens", lab.DefaultMaxTokens,
+		"tokens per column unless its regime sets max_tokens")
 	logprobs := fs.Int("logprobs", sampling.DefaultInspectK, "candidates inspected per token")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	dataDir := addDataDirFlag(fs)
@@ -85,7 +87,8 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	case len(sources) > lab.MaxColumns:
 		return usageErrorf("at most %d columns, got %d", lab.MaxColumns, len(sources))
 	case *maxTokens <= 0 || *maxTokens > store.MaxRegimeTokens:
-		return usageErrorf("--max-tokens must be in [1, %d], got %d", store.MaxRegimeTokens, *maxTokens)
+		return usageErrorf("--max-tokens must be in [1, %d], got %d",
+			store.MaxRegimeTokens, *maxTokens)
 	}
 
 	// Resolve the columns before loading the model: a typo fails fast.

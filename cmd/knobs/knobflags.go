@@ -34,15 +34,22 @@ type knobFlags struct {
 func addKnobFlags(fs *flag.FlagSet) *knobFlags {
 	k := &knobFlags{fs: fs}
 	fs.Float64Var(&k.temp, "temp", 0, "temperature; 0 is greedy (argmax)")
-	fs.Float64Var(&k.topP, "top-p", 1, "keep the smallest set of tokens reaching this mass, in (0, 1]; 1 is off")
+	fs.Float64Var(&k.topP, "top-p", 1,
+		"keep the smallest set of tokens reaching this mass, in (0, 1]; 1 is off")
 	fs.IntVar(&k.topK, "top-k", 0, "keep the K most likely tokens; 0 is off")
-	fs.Float64Var(&k.minP, "min-p", 0, "drop tokens below this fraction of the top probability, in [0, 1); 0 is off")
-	fs.Float64Var(&k.repPenalty, "repetition-penalty", 1, "penalize recent tokens' logits, > 0; 1 is off")
-	fs.IntVar(&k.repContext, "repetition-context", 0, "recent tokens the penalties look at; 0 is the sampler's default")
-	fs.Float64Var(&k.presence, "presence-penalty", 0, "subtract from the logit of every recent token; 0 is off")
-	fs.Float64Var(&k.frequency, "frequency-penalty", 0, "subtract per occurrence of a recent token; 0 is off")
+	fs.Float64Var(&k.minP, "min-p", 0,
+		"drop tokens below this fraction of the top probability, in [0, 1); 0 is off")
+	fs.Float64Var(&k.repPenalty, "repetition-penalty", 1,
+		"penalize recent tokens' logits, > 0; 1 is off")
+	fs.IntVar(&k.repContext, "repetition-context", 0,
+		"recent tokens the penalties look at; 0 is the sampler's default")
+	fs.Float64Var(&k.presence, "presence-penalty", 0,
+		"subtract from the logit of every recent token; 0 is off")
+	fs.Float64Var(&k.frequency, "frequency-penalty", 0,
+		"subtract per occurrence of a recent token; 0 is off")
 	fs.Uint64Var(&k.seed, "seed", 0, "seed of the random stream; unset draws one and reports it")
-	fs.StringVar(&k.sampler, "sampler", sampling.SamplerMLXLM, "sampler chain: mlx-lm, transformers or llama.cpp")
+	fs.StringVar(&k.sampler, "sampler", sampling.SamplerMLXLM,
+		"sampler chain: mlx-lm, transformers or llama.cpp")
 	return k
 }
 
@@ -182,7 +189,8 @@ func setRegimeKey(r *store.Regime, key, value string) error {
 	case "seed":
 		v, err := strconv.ParseUint(value, 10, 64)
 		if err != nil {
-			return fmt.Errorf("%q is not a seed (an integer from 0 to %d)", value, uint64(sampling.MaxSeed))
+			return fmt.Errorf("%q is not a seed (an integer from 0 to %d)",
+				value, uint64(sampling.MaxSeed))
 		}
 		p.Seed = &v
 		return nil
@@ -215,7 +223,8 @@ func openStore(dataDir string, stderr io.Writer) (*store.Store, error) {
 
 // openLab opens the store and loads ref into a new lab: a hub reference is resolved
 // and pulled with a progress bar; "demo" or "" go to the lab's own resolution.
-func openLab(ctx context.Context, ref, dataDir string, stderr io.Writer) (*lab.Lab, *store.Store, error) {
+func openLab(ctx context.Context, ref, dataDir string,
+	stderr io.Writer) (*lab.Lab, *store.Store, error) {
 	st, err := openStore(dataDir, stderr)
 	if err != nil {
 		return nil, nil, err
@@ -264,7 +273,8 @@ func columnOutput(c lab.ColumnResult, promptIDs []int32, runID int64) generateOu
 // generateWithLab runs `knobs generate --prompt` as a one-column run of the lab, so it
 // is recorded in the history and draws exactly what a comparison column with the same
 // knobs and seed draws.
-func generateWithLab(f generateFlags, knobs *knobFlags, dataDir string, stdout, stderr io.Writer) error {
+func generateWithLab(f generateFlags, knobs *knobFlags, dataDir string,
+	stdout, stderr io.Writer) error {
 	params, err := knobs.params()
 	if err != nil {
 		return err

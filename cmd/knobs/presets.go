@@ -22,9 +22,11 @@ func init() {
 
 func runPresets(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stdout, "Usage: knobs presets list|show|save|delete|hide|unhide|export|import [--data-dir DIR]")
+		fmt.Fprintln(stdout, "Usage: knobs presets "+
+			"list|show|save|delete|hide|unhide|export|import [--data-dir DIR]")
 		if len(args) == 0 {
-			return usageErrorf("give a subcommand: list, show, save, delete, hide, unhide, export or import")
+			return usageErrorf("give a subcommand: list, show, save, delete, hide, " +
+				"unhide, export or import")
 		}
 		return nil
 	}
