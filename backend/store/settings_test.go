@@ -2,6 +2,7 @@ package store
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,5 +86,63 @@ func TestCorruptSettingsMovedAside(t *testing.T) {
 				t.Error("damaged settings not kept byte for byte")
 			}
 		})
+	}
+}
+
+// TestSettingsSurviveRestart writes settings, a preset and a run from a child process
+// (this test binary re-executed) and reads them back in this one.
+func TestSettingsSurviveRestart(t *testing.T) {
+	if dir := os.Getenv("KNOBS_STORE_CHILD_DIR"); dir != "" {
+		writeFromChild(t, InDir(dir))
+		return
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSettingsSurviveRestart$")
+	cmd.Env = append(os.Environ(), "KNOBS_STORE_CHILD_DIR="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+
+	p := InDir(dir)
+	s, notice, err := LoadSettings(p.SettingsPath())
+	if err != nil || notice != "" || s.LastPrompt != "from the child" || s.Model != "demo" ||
+		len(s.Columns) != 1 || s.Window.Width != 640 {
+		t.Errorf("settings after restart: %+v %q %v", s, notice, err)
+	}
+	st, err := Open(p.DBPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.PresetByName("Child preset"); err != nil {
+		t.Errorf("preset after restart: %v", err)
+	}
+	runs, _ := st.ListRuns(Query{})
+	if len(runs) != 1 || runs[0].Status != StatusDone {
+		t.Errorf("history after restart: %+v", runs)
+	}
+}
+
+func writeFromChild(t *testing.T, p Paths) {
+	s := DefaultSettings()
+	s.LastPrompt, s.Model, s.Window.Width = "from the child", "demo", 640
+	s.Columns = []SettingsColumn{{Preset: "Greedy", Regime: Regime{Params: knobs(0, 1)}}}
+	if err := SaveSettings(p.SettingsPath(), s); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(p.DBPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.SavePreset("Child preset", "", Regime{Params: knobs(0.5, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	r := sampleRun()
+	if err := st.CreateRun(&r); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishRun(r.ID, StatusDone, ""); err != nil {
+		t.Fatal(err)
 	}
 }
