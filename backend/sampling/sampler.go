@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 )
 
 const (
@@ -36,25 +37,29 @@ type Sampler struct {
 	biasIDs []int32 // logit_bias keys, ascending
 
 	// Per-step scratch.
-	w      []float64         // [vocab] logits after logit_bias and penalties
-	maxW   float64           // max of w
-	argmax int32             // lowest id with w == maxW
-	bucket []uint16          // [vocab] distance bucket of each token
-	count  [numBuckets]int32 // tokens per bucket
-	mass   [numBuckets]uint64
-	qf     []uint64 // [vocab] integer weights at filterT (when top_p needs masses)
-	massOK bool     // qf and mass are filled
-	bktOK  bool     // bucket and count are filled
-	sum1   float64  // sum of exp(w - maxW) over the vocabulary, id order (with sumsOK)
-	sumT   float64  // sum of exp((w - maxW)/temp), id order (with sumsOK, temp > 0)
-	sumsOK bool
-	keptID []int32  // final kept tokens, ascending id
-	keptQ  []uint64 // their integer weights at the temperature
-	keptS  uint64   // sum of keptQ
-	keptH  float64  // entropy of the final distribution (nats)
-	win    []int32  // scratch: sorted penalty window
-	chg    []int32  // tokens whose logit bias or penalties changed, ascending, distinct
-	sorted []int32  // scratch: tokens of a bucket range in rank order
+	w      []float64          // [vocab] logits after logit_bias and penalties
+	maxW   float64            // max of w
+	argmax int32              // lowest id with w == maxW
+	bucket []uint16           // [vocab] distance bucket of each token
+	count  [numBuckets]int32  // tokens per bucket
+	mass   [numBuckets]uint64 // sum of qf per bucket
+	// scan's partial histograms, one per chunk
+	subCount [scanChunks][numBuckets]int32
+	subMass  [scanChunks][numBuckets]uint64
+	qf       []uint64  // [vocab] integer weights at filterT (when top_p needs masses)
+	eT       []float64 // [vocab] float weights at the temperature (with sumsOK, temp > 0)
+	massOK   bool      // qf and mass are filled
+	bktOK    bool      // bucket and count are filled
+	sum1     float64   // sum of exp(w - maxW) over the vocabulary, id order (with sumsOK)
+	sumT     float64   // sum of exp((w - maxW)/temp), id order (with sumsOK, temp > 0)
+	sumsOK   bool
+	keptID   []int32  // final kept tokens, ascending id
+	keptQ    []uint64 // their integer weights at the temperature
+	keptS    uint64   // sum of keptQ
+	keptH    float64  // entropy of the final distribution (nats)
+	win      []int32  // scratch: sorted penalty window
+	chg      []int32  // tokens whose logit bias or penalties changed, ascending, distinct
+	sorted   []int32  // scratch: tokens of a bucket range in rank order
 }
 
 // stage is one filter's effect: the kept set after it (cumulative).
@@ -187,6 +192,7 @@ func (s *Sampler) prepare(logits []float32, history []int32, promptLen int) erro
 		s.w = make([]float64, vocab)
 		s.bucket = make([]uint16, vocab)
 		s.qf = make([]uint64, vocab)
+		s.eT = make([]float64, vocab)
 	}
 	s.w = s.w[:vocab]
 	s.bktOK, s.massOK, s.sumsOK = false, false, false
@@ -196,10 +202,10 @@ func (s *Sampler) prepare(logits []float32, history []int32, promptLen int) erro
 	w := s.w
 	maxW, argmax := float64(logits[0]), int32(0)
 	for i, v := range logits {
-		f := float64(v)
-		if f-f != 0 { // NaN or ±Inf
-			return &LogitsError{Token: int32(i), Value: f, Stage: "logits"}
+		if math.Float32bits(v)&0x7f800000 == 0x7f800000 { // exponent all ones: NaN or ±Inf
+			return &LogitsError{Token: int32(i), Value: float64(v), Stage: "logits"}
 		}
+		f := float64(v)
 		w[i] = f
 		if f > maxW {
 			maxW, argmax = f, int32(i)
@@ -346,22 +352,75 @@ func (s *Sampler) buildBuckets(withMass bool) {
 	}
 }
 
-// scan assigns every token to its distance bucket and counts them, in one pass over
-// the vocabulary. withMass also computes the integer weights at the filter
-// temperature and each bucket's mass; withSums the two normalizers the inspector
-// needs (at temperature 1 and at the temperature). Weights at equal temperatures are
-// computed once.
+// scan assigns every token to its distance bucket and counts them. withMass also
+// computes the integer weights at the filter temperature and each bucket's mass;
+// withSums the two normalizers the inspector needs (at temperature 1 and at the
+// temperature). Weights at equal temperatures are computed once.
+//
+// A large vocabulary is split into scanChunks fixed halves scanned concurrently. The
+// split depends only on the vocabulary size, counts and masses are integers, and the
+// float sums of the halves are added in a fixed order, so the result is the same
+// whatever GOMAXPROCS is.
 func (s *Sampler) scan(withMass, withSums bool) {
-	s.count = [numBuckets]int32{}
-	s.mass = [numBuckets]uint64{}
-	count, mass := &s.count, &s.mass
-	w, maxW := s.w, s.maxW
-	bucket, qf := s.bucket[:len(w)], s.qf[:len(w)]
+	vocab := len(s.w)
+	chunks := 1
+	if vocab >= scanSplit {
+		chunks = scanChunks
+	}
+	var parts [scanChunks]scanPart
+	var wg sync.WaitGroup
+	for c := range chunks {
+		lo, hi := c*vocab/chunks, (c+1)*vocab/chunks
+		if c == chunks-1 {
+			parts[c] = s.scanRange(lo, hi, c, withMass, withSums)
+			break
+		}
+		wg.Go(func() { parts[c] = s.scanRange(lo, hi, c, withMass, withSums) })
+	}
+	wg.Wait()
+
+	sum1, sumT := 0.0, 0.0
+	for c := range chunks {
+		sum1 += parts[c].sum1
+		sumT += parts[c].sumT
+	}
+	for b := range numBuckets {
+		s.count[b], s.mass[b] = 0, 0
+		for c := range chunks {
+			s.count[b] += s.subCount[c][b]
+			s.mass[b] += s.subMass[c][b]
+		}
+	}
+	s.bktOK = true
+	s.massOK = s.massOK || withMass
+	if withSums {
+		s.sum1, s.sumT, s.sumsOK = sum1, sumT, true
+	}
+}
+
+// scanChunks and scanSplit: vocabularies of at least scanSplit tokens are scanned
+// in scanChunks concurrent parts.
+const (
+	scanChunks = 2
+	scanSplit  = 1 << 15
+)
+
+// scanPart holds one chunk's float sums.
+type scanPart struct{ sum1, sumT float64 }
+
+// scanRange is scan over tokens lo..hi-1, into partial histogram lane.
+func (s *Sampler) scanRange(lo, hi, lane int, withMass, withSums bool) scanPart {
+	count, mass := &s.subCount[lane], &s.subMass[lane]
+	*count = [numBuckets]int32{}
+	*mass = [numBuckets]uint64{}
+	w, maxW := s.w[lo:hi], s.maxW
+	bucket, qf := s.bucket[lo:hi], s.qf[lo:hi]
 	temp := s.p.Temperature
 	invF, invT := 1/s.filterT, 1/temp
 	oneIsF := withMass && s.filterT == 1
 	tIsF := withMass && temp == s.filterT
-	sum1, sumT := 0.0, 0.0
+	eTs := s.eT[lo:hi]
+	var part scanPart
 	for i, v := range w {
 		d := maxW - v
 		b := bucketOf(d)
@@ -382,22 +441,22 @@ func (s *Sampler) scan(withMass, withSums bool) {
 		if !oneIsF {
 			e1 = expDet(-d)
 		}
-		sum1 += e1
+		part.sum1 += e1
+		var eT float64
 		switch {
 		case temp == 0:
+			continue
 		case temp == 1:
-			sumT += e1
+			eT = e1
 		case tIsF:
-			sumT += eF
+			eT = eF
 		default:
-			sumT += expDet(-(d * invT))
+			eT = expDet(-(d * invT))
 		}
+		eTs[i] = eT
+		part.sumT += eT
 	}
-	s.bktOK = true
-	s.massOK = s.massOK || withMass
-	if withSums {
-		s.sum1, s.sumT, s.sumsOK = sum1, sumT, true
-	}
+	return part
 }
 
 // bucketOf maps a distance d >= 0 to its bucket.
@@ -575,7 +634,12 @@ func (s *Sampler) finalWeights(final cut) {
 			continue
 		}
 		z := d * invT
-		e := expDet(-z)
+		var e float64
+		if s.sumsOK {
+			e = s.eT[i] // the same expDet(-z), computed by scan
+		} else {
+			e = expDet(-z)
+		}
 		q := quantize(e)
 		s.keptID = append(s.keptID, int32(i))
 		s.keptQ = append(s.keptQ, q)
