@@ -7,8 +7,6 @@ import (
 	"time"
 )
 
-
-
 // TestStepTiming prints the minimum and median wall time of a sampling step per chain
 // on the 128,256-token vocabulary, and the process CPU time per step (both scan
 // halves included). The minimum is the cost when the cores are free; the median shows
