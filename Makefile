@@ -66,6 +66,7 @@ build: deps bindings frontend
 # "wails generate module" would.
 bindings:
 	$(GO) build -tags bindings -o build/gen-bindings .
+	@mkdir -p build/bin
 	@./build/gen-bindings >build/bin/gen-bindings.log 2>&1 || { cat build/bin/gen-bindings.log; exit 1; }
 
 frontend: frontend/node_modules/.installed bindings
