@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -140,4 +142,81 @@ func waitForRunning(t *testing.T, path string, limit time.Duration) int64 {
 	}
 	t.Fatal("the child never recorded a running run")
 	return 0
+}
+
+func TestHistoryReplayReportsChangedWeights(t *testing.T) {
+	dir := t.TempDir()
+	if err := labtest.WriteModel(dir); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	stdout, stderr, code := knobs("compare", "--model", dir, "--prompt", "Byte", "--regime",
+		"temp=0", "--regime", "temp=1.5,seed=3", "--max-tokens", "8", "--json", "--data-dir", data)
+	if code != 0 {
+		t.Fatalf("compare: %s", stderr)
+	}
+	var out struct {
+		RunID int64 `json:"run_id"`
+	}
+	json.Unmarshal([]byte(stdout), &out)
+
+	// Change one byte of the weights: the high byte of model.norm.weight[0].
+	path := filepath.Join(dir, "model.safetensors")
+	st, err := safetensorsOffset(path, "model.norm.weight")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipAt(t, path, st+1)
+
+	stdout, stderr, code = knobs("history", "replay", fmt.Sprint(out.RunID), "--json",
+		"--data-dir", data)
+	var rep struct {
+		Identical    bool `json:"identical"`
+		ModelChanged bool `json:"model_changed"`
+		Divergence   *struct {
+			Column, Step int
+		} `json:"divergence"`
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("replay --json: %v %q %q", err, stdout, stderr)
+	}
+	if code != 1 || rep.Identical || !rep.ModelChanged || rep.Divergence == nil ||
+		!strings.Contains(stderr, "differs") {
+		t.Errorf("replay after a changed byte: exit %d %+v, stderr %q", code, rep, stderr)
+	}
+}
+
+// safetensorsOffset returns the file offset of a tensor's first byte.
+func safetensorsOffset(path, tensor string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	n := binary.LittleEndian.Uint64(data[:8])
+	var header map[string]struct {
+		DataOffsets [2]int `json:"data_offsets"`
+	}
+	// The __metadata__ entry has no offsets and decodes as zeros.
+	if err := json.Unmarshal(data[8:8+n], &header); err != nil {
+		return 0, err
+	}
+	info, ok := header[tensor]
+	if !ok {
+		return 0, fmt.Errorf("no tensor %s", tensor)
+	}
+	return 8 + int(n) + info.DataOffsets[0], nil
+}
+
+// flipAt changes the byte at off.
+func flipAt(t *testing.T, path string, off int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[off] ^= 0x40
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
