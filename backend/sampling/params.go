@@ -53,6 +53,9 @@ const (
 	DefaultContextLlamaCpp = 64
 )
 
+// MinTemperature is the smallest positive temperature: its reciprocal is finite.
+const MinTemperature = 1e-300
+
 // DefaultInspectK is how many candidates a step reports unless told otherwise.
 const DefaultInspectK = 10
 
@@ -115,8 +118,11 @@ func (p Params) Validate() error {
 		return knobErr("sampler", `one of "mlx-lm", "transformers", "llama.cpp"`,
 			fmt.Sprintf("%q", p.Sampler))
 	}
-	if !(p.Temperature >= 0) || !finite(p.Temperature) {
-		return knobErr("temp", "a finite number ≥ 0 (0 = greedy)", p.Temperature)
+	// A positive temperature must have a finite reciprocal (weights are computed as
+	// distance × 1/temp); 1e-300 is far below any temperature that differs from greedy
+	// in practice.
+	if !(p.Temperature == 0 || p.Temperature >= MinTemperature) || !finite(p.Temperature) {
+		return knobErr("temp", "0 (greedy) or a finite number ≥ 1e-300", p.Temperature)
 	}
 	if !(p.TopP > 0 && p.TopP <= 1) {
 		return knobErr("top_p", "in (0, 1] (1 = off)", p.TopP)

@@ -16,11 +16,13 @@ func TestValidate(t *testing.T) {
 		want string // the whole message
 	}{
 		{"temp negative", func(p *Params) { p.Temperature = -0.1 },
-			"temp must be a finite number ≥ 0 (0 = greedy), got -0.1"},
+			"temp must be 0 (greedy) or a finite number ≥ 1e-300, got -0.1"},
 		{"temp NaN", func(p *Params) { p.Temperature = math.NaN() },
-			"temp must be a finite number ≥ 0 (0 = greedy), got NaN"},
+			"temp must be 0 (greedy) or a finite number ≥ 1e-300, got NaN"},
 		{"temp inf", func(p *Params) { p.Temperature = math.Inf(1) },
-			"temp must be a finite number ≥ 0 (0 = greedy), got +Inf"},
+			"temp must be 0 (greedy) or a finite number ≥ 1e-300, got +Inf"},
+		{"temp subnormal", func(p *Params) { p.Temperature = 5e-324 },
+			"temp must be 0 (greedy) or a finite number ≥ 1e-300, got 5e-324"},
 		{"top_p zero", func(p *Params) { p.TopP = 0 }, "top_p must be in (0, 1] (1 = off), got 0"},
 		{"top_p above 1", func(p *Params) { p.TopP = 1.5 }, "top_p must be in (0, 1] (1 = off), got 1.5"},
 		{"top_k negative", func(p *Params) { p.TopK = -1 }, "top_k must be ≥ 0 (0 = off), got -1"},
