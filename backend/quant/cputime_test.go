@@ -7,18 +7,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/knobs-app/knobs/backend/safetensors"
 )
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func cpuTime() time.Duration { return processCPU() }
 
 // TestCPUCost prints CPU nanoseconds per weight element (KNOBS_CPUCOST=1).
 func TestCPUCost(t *testing.T) {

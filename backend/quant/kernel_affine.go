@@ -57,11 +57,21 @@ func affineRows(a *Affine, dst, x, xsum []float32, n, lo, hi int, scratch []floa
 
 // unpackCodes writes the codes of words, lowest bits first, as float32 into q.
 func unpackCodes(bits int, words []uint32, q []float32) {
-	perWord := 32 / bits
-	mask := uint32(1)<<bits - 1
-	for w, word := range words {
-		for k := range perWord {
-			q[w*perWord+k] = float32(word >> (uint(k) * uint(bits)) & mask)
+	switch bits {
+	case 8:
+		q = q[:4*len(words)]
+		for w, word := range words {
+			v := q[4*w : 4*w+4 : 4*w+4]
+			v[0], v[1] = float32(word&255), float32(word>>8&255)
+			v[2], v[3] = float32(word>>16&255), float32(word>>24)
+		}
+	default:
+		perWord := 32 / bits
+		mask := uint32(1)<<bits - 1
+		for w, word := range words {
+			for k := range perWord {
+				q[w*perWord+k] = float32(word >> (uint(k) * uint(bits)) & mask)
+			}
 		}
 	}
 }

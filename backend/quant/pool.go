@@ -7,23 +7,41 @@ import (
 	"sync/atomic"
 )
 
-// pool runs the row chunks of one MatMul call on GOMAXPROCS goroutines. The
-// goroutines live for the life of the process and are woken through channels,
-// so a call allocates nothing once buffers have grown to their working size.
-// Calls are serialized: the engine runs one matmul at a time and each uses
-// every core.
+// pool runs the chunks of one MatMul phase on GOMAXPROCS goroutines: the
+// calling goroutine and helpers that live for the life of the process. A call
+// allocates nothing once buffers have grown to their working size. Calls are
+// serialized: the engine runs one matmul at a time and each uses every core.
+//
+// The caller never waits for a helper that has not started: chunks are
+// claimed from a shared counter, the caller works through them itself, and it
+// waits only for chunks a helper has claimed and not finished. On a busy
+// machine a helper thread can take milliseconds to be scheduled, and a matmul
+// must not stall for that.
 type pool struct {
-	mu      sync.Mutex
-	wake    []chan struct{} // one per helper goroutine
-	done    sync.WaitGroup
-	next    atomic.Int64 // next chunk to claim
-	job     job
-	scratch []*workerScratch // per worker
-	xsum    []float32        // [n][groups] per-group sums of each vector
-	tables  []float32        // [n][cols/2][256] pair tables of 4-bit decode
-	tablesX []float32        // [n][cols] the vectors the tables were built from
-	tablesC int              // cols of tablesX
+	mu   sync.Mutex
+	wake []chan struct{} // one per helper goroutine, buffered (1)
+	done chan struct{}   // buffered (1): a helper finished the last chunk
+
+	// claim packs the phase generation (bits 40-63), its chunk count (bits
+	// 20-39) and the next chunk to hand out (bits 0-19); a helper that wakes
+	// late sees a finished or newer phase and claims nothing from it.
+	claim     atomic.Uint64
+	completed atomic.Int64 // chunks of the current phase finished
+	gen       uint64       // generation of the current phase
+	job       job          // the current phase; fixed while it has unfinished chunks
+
+	scratch workerScratch // the calling goroutine's
+	xsum    []float32     // [n][groups] per-group sums of each vector
+	tables  []float32     // [n][cols/2][256] pair tables of 4-bit matrices
+	tablesX []float32     // [n][cols] the vectors the tables were built from
+	tablesC int           // cols of tablesX
 }
+
+// Field widths of pool.claim.
+const (
+	claimBits = 20
+	claimMask = 1<<claimBits - 1
+)
 
 // tablesFor reports whether the pair tables hold the vectors x (bit for bit,
 // cols columns each), and records x as their source when they do not; the
@@ -76,70 +94,89 @@ var workers pool
 
 // run executes j on all cores and returns when every chunk is done.
 func (p *pool) run(j job) {
-	nw := runtime.GOMAXPROCS(0)
-	nw = min(nw, j.chunks)
+	if j.chunks > claimMask {
+		panic("quant: too many chunks in one phase")
+	}
+	nw := min(runtime.GOMAXPROCS(0), j.chunks)
+	if p.done == nil {
+		p.done = make(chan struct{}, 1)
+	}
 	for len(p.wake) < nw-1 {
-		id := len(p.wake) + 1
-		ch := make(chan struct{})
+		ch := make(chan struct{}, 1)
 		p.wake = append(p.wake, ch)
-		go p.helper(id, ch)
-	}
-	for len(p.scratch) < nw {
-		p.scratch = append(p.scratch, new(workerScratch))
+		go p.helper(ch, new(workerScratch))
 	}
 
+	// Publish the phase, then wake the helpers that are not already awake.
 	p.job = j
-	p.next.Store(0)
-	p.done.Add(nw - 1)
-	for i := range nw - 1 {
-		p.wake[i] <- struct{}{}
-	}
-	p.work(0)
-	p.done.Wait()
-	p.job = job{}
-}
-
-// helper is the loop of helper goroutine id.
-func (p *pool) helper(id int, wake chan struct{}) {
-	for range wake {
-		p.work(id)
-		p.done.Done()
-	}
-}
-
-// work claims chunks until none are left. Which worker computes a row does
-// not change its result: each row's arithmetic is fixed.
-func (p *pool) work(id int) {
-	j := &p.job
-	s := p.scratch[id]
-	for {
-		c := int(p.next.Add(1) - 1)
-		if c >= j.chunks {
-			return
-		}
-		if j.kind == buildTableJob {
-			// Chunk c covers pairs of one vector; see MatMul.
-			perVector := (j.m.Cols()/2 + j.chunkRows - 1) / j.chunkRows
-			b, k0 := c/perVector, c%perVector*j.chunkRows
-			cols := j.m.Cols()
-			buildPairTables(j.tables[b*tableEntries(cols):], j.x[b*cols:(b+1)*cols],
-				k0, min(k0+j.chunkRows, cols/2))
-			continue
-		}
-		lo := c * j.chunkRows
-		hi := min(lo+j.chunkRows, j.m.Rows())
-		if j.kind == tableRowsJob {
-			affine4TableRows(j.m.(*Affine), j.dst, j.tables, j.xsum, j.n, lo, hi, s)
-			continue
-		}
-		switch m := j.m.(type) {
-		case *Affine:
-			affineRows(m, j.dst, j.x, j.xsum, j.n, lo, hi, s.floats(m.groupSize))
-		case *Dense:
-			denseRows(m, j.dst, j.x, j.n, lo, hi, s.floats(m.cols))
+	p.gen++
+	p.completed.Store(0)
+	p.claim.Store(p.gen<<(2*claimBits) | uint64(j.chunks)<<claimBits)
+	for _, ch := range p.wake[:nw-1] {
+		select {
+		case ch <- struct{}{}:
 		default:
-			genericRows(m, j.dst, j.x, j.n, lo, hi, s.floats(m.Cols()))
 		}
+	}
+
+	if !p.work(&p.scratch) {
+		<-p.done
+	}
+}
+
+// helper is the loop of one helper goroutine, with its own scratch buffers.
+func (p *pool) helper(wake chan struct{}, s *workerScratch) {
+	for range wake {
+		if p.work(s) {
+			p.done <- struct{}{}
+		}
+	}
+}
+
+// work claims and runs chunks of the current phase until none are left, and
+// reports whether it finished the phase's last chunk. Which worker computes a
+// row does not change its result: each row's arithmetic is fixed.
+func (p *pool) work(s *workerScratch) (last bool) {
+	for {
+		v := p.claim.Load()
+		c, chunks := int(v&claimMask), int(v>>claimBits&claimMask)
+		if c >= chunks {
+			return last
+		}
+		if !p.claim.CompareAndSwap(v, v+1) {
+			continue
+		}
+		// The phase cannot change until this chunk is counted as completed.
+		p.runChunk(c, s)
+		last = p.completed.Add(1) == int64(chunks)
+	}
+}
+
+// runChunk computes chunk c of the current phase.
+func (p *pool) runChunk(c int, s *workerScratch) {
+	j := &p.job
+	if j.kind == buildTableJob {
+		// Chunk c covers j.chunkRows pairs of one vector.
+		cols := j.m.Cols()
+		perVector := (cols/2 + j.chunkRows - 1) / j.chunkRows
+		b, k0 := c/perVector, c%perVector*j.chunkRows
+		buildPairTables(j.tables[b*tableEntries(cols):], j.x[b*cols:(b+1)*cols],
+			k0, min(k0+j.chunkRows, cols/2))
+		return
+	}
+	lo := c * j.chunkRows
+	hi := min(lo+j.chunkRows, j.m.Rows())
+	if j.kind == tableRowsJob {
+		affine4TableRows(j.m.(*Affine), j.dst, j.tables, j.xsum, j.n, lo, hi, s)
+		return
+	}
+	switch m := j.m.(type) {
+	case *Affine:
+		affineRows(m, j.dst, j.x, j.xsum, j.n, lo, hi, s.floats(m.groupSize))
+	case *Dense:
+		denseRows(m, j.dst, j.x, j.n, lo, hi, s.floats(m.cols))
+	default:
+		genericRows(m, j.dst, j.x, j.n, lo, hi, s.floats(m.Cols()))
 	}
 }
 
@@ -156,12 +193,4 @@ func (s *workerScratch) floats(n int) []float32 {
 		s.f = make([]float32, n)
 	}
 	return s.f[:n]
-}
-
-// codes returns a uint32 buffer of n words.
-func (s *workerScratch) codes(n int) []uint32 {
-	if cap(s.u) < n {
-		s.u = make([]uint32, n)
-	}
-	return s.u[:n]
 }

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/knobs-app/knobs/backend/safetensors"
@@ -315,13 +316,24 @@ func assertSameBits(t *testing.T, what string, got, want []float32) {
 
 func TestMatMulAllocatesNothing(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	m := randomAffine(rng, 512, 2048, 4, 64, safetensors.BF16)
-	x := randomVector(rng, 5*2048, 1)
-	dst := make([]float32, 5*512)
-	for _, n := range []int{1, 5} {
-		MatMul(dst, m, x, n) // grow the pool's buffers
-		if a := testing.AllocsPerRun(20, func() { MatMul(dst, m, x, n) }); a != 0 {
-			t.Errorf("n=%d: %v allocations per call, want 0", n, a)
+	mats := map[string]Matrix{
+		"4-bit":      randomAffine(rng, 512, 2048, 4, 64, safetensors.BF16),
+		"8-bit":      randomAffine(rng, 512, 2048, 8, 64, safetensors.F16),
+		"dense BF16": randomDense(rng, 512, 2048, safetensors.BF16),
+	}
+	xs := [2][]float32{randomVector(rng, 12*2048, 1), randomVector(rng, 12*2048, 1)}
+	dst := make([]float32, 12*512)
+	for name, m := range mats {
+		for _, n := range []int{1, 5, 12} {
+			MatMul(dst, m, xs[0], n) // grow the pool's buffers
+			i := 0
+			allocs := testing.AllocsPerRun(10, func() {
+				MatMul(dst, m, xs[i%2], n)
+				i++
+			})
+			if allocs != 0 {
+				t.Errorf("%s n=%d: %v allocations per call, want 0", name, n, allocs)
+			}
 		}
 	}
 }
@@ -383,4 +395,36 @@ func TestPairTablesFollowInput(t *testing.T) {
 	check("q with two vectors", q, 2)
 	x[256+3] += 1
 	check("q after the second vector changed", q, 2)
+}
+
+// TestMatMulConcurrentCallers checks that calls from several goroutines at
+// once (serialized inside) each get their own correct result.
+func TestMatMulConcurrentCallers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	mats := []Matrix{
+		randomAffine(rng, 300, 512, 4, 64, safetensors.BF16),
+		randomAffine(rng, 200, 256, 8, 32, safetensors.BF16),
+		randomDense(rng, 100, 256, safetensors.F32),
+		randomAffine(rng, 300, 512, 4, 64, safetensors.BF16),
+	}
+	xs := make([][]float32, len(mats))
+	want := make([][]float32, len(mats))
+	for i, m := range mats {
+		xs[i] = randomVector(rng, 3*m.Cols(), 1)
+		want[i] = make([]float32, 3*m.Rows())
+		MatMul(want[i], m, xs[i], 3)
+	}
+	var wg sync.WaitGroup
+	for i, m := range mats {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got := make([]float32, 3*m.Rows())
+			for range 20 {
+				MatMul(got, m, xs[i], 3)
+				assertSameBits(t, fmt.Sprintf("caller %d", i), got, want[i])
+			}
+		}()
+	}
+	wg.Wait()
 }
