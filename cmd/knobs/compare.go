@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/knobs-app/knobs/backend/lab"
 	"github.com/knobs-app/knobs/backend/sampling"
@@ -112,7 +113,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	defer l.Close()
 	req := lab.Request{Prompt: *prompt, Chat: *chat, System: *system, Columns: cols,
 		MaxTokens: *maxTokens, InspectK: *logprobs}
-	res, err := l.Compare(ctx, req, nil)
+	res, err := l.Compare(ctx, req, compareProgress(stderr, len(cols)))
 	if err != nil {
 		return err
 	}
@@ -201,4 +202,32 @@ func describeRegime(r store.Regime) string {
 		parts = append(parts, "sampler="+p.Sampler)
 	}
 	return strings.Join(parts, ",")
+}
+
+// compareProgress returns an event handler that keeps one line on a terminal stderr up to
+// date with the tokens generated so far, or nil when stderr is not a terminal.
+func compareProgress(stderr io.Writer, columns int) func(lab.Event) {
+	if !isTerminal(stderr) {
+		return nil
+	}
+	tokens, done := 0, 0
+	var last time.Time
+	return func(ev lab.Event) {
+		switch ev.Kind {
+		case lab.EventToken:
+			tokens++
+		case lab.EventColumnEnd:
+			done++
+		case lab.EventEnd:
+			fmt.Fprint(stderr, "\r\033[K")
+			return
+		}
+		// Redraw at most ten times a second.
+		if time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(stderr, "\r\033[Kgenerating: %d tokens, %d of %d columns done",
+			tokens, done, columns)
+	}
 }
