@@ -9,31 +9,19 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/knobs-app/knobs/backend/lab/labtest"
 )
 
-var (
-	labModelOnce sync.Once
-	labModelDir  string
-	labModelErr  error
-)
-
-// labModel writes the lab's tiny test model once per test binary.
+// labModel writes the lab's tiny test model into a directory of the test.
 func labModel(t *testing.T) string {
 	t.Helper()
-	labModelOnce.Do(func() {
-		labModelDir, labModelErr = os.MkdirTemp("", "knobs-cli-model-")
-		if labModelErr == nil {
-			labModelErr = labtest.WriteModel(labModelDir)
-		}
-	})
-	if labModelErr != nil {
-		t.Fatal(labModelErr)
+	dir := t.TempDir()
+	if err := labtest.WriteModel(dir); err != nil {
+		t.Fatal(err)
 	}
-	return labModelDir
+	return dir
 }
 
 // knobs runs the CLI in this process and returns stdout, stderr and the exit code.
