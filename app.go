@@ -51,11 +51,9 @@ type Status struct {
 // NewApp returns the adapter with its backend services constructed.
 func NewApp(logger *slog.Logger, version string) *App {
 	a := &App{logger: logger, version: version}
-	a.lab = newLabService(a)
 
-	// Construct backend services here, for example
-	//   a.lab = lab.New(...)
-	// and release them in shutdown.
+	// Construct backend services here; release them in shutdown.
+	a.lab = newLabService(a)
 
 	return a
 }
