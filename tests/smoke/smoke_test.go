@@ -65,10 +65,7 @@ func TestWindowTrayAndQuit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	menu, err := fakesni.Menu(bus, item)
-	if err != nil {
-		t.Fatal(err)
-	}
+	menu := waitMenu(t, bus, item)
 	ids := map[string]int32{}
 	for _, mi := range menu {
 		if mi.Type != "separator" {
@@ -126,6 +123,24 @@ func TestSignalWithoutSessionBus(t *testing.T) {
 	}
 	app.waitExit(t)
 	app.wantLog(t, "running without a tray", "quitting on signal", "shut down")
+}
+
+// waitMenu reads the tray menu until it has its entries: systray builds the menu on a
+// goroutine after the item registers.
+func waitMenu(t *testing.T, bus *dbus.Conn, item fakesni.Item) []fakesni.MenuItem {
+	t.Helper()
+	const wantEntries = 4
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		menu, err := fakesni.Menu(bus, item)
+		if err == nil && len(menu) >= wantEntries {
+			return menu
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tray menu not complete: %+v, %v", menu, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // app is a running desktop binary.
