@@ -148,18 +148,17 @@ func (a *Affine) scalesGroupMajor(scales, biases []float32, lo, hi int) {
 	groups, chunk := a.groupsPerRow, hi-lo
 	for r := lo; r < hi; r++ {
 		i := r - lo
-		switch a.scaleFormat {
-		case scaleBF16:
-			s16 := a.scales16[r*groups : (r+1)*groups]
-			b16 := a.biases16[r*groups : (r+1)*groups]
-			for g := range s16 {
-				scales[g*chunk+i] = math.Float32frombits(uint32(s16[g]) << 16)
-				biases[g*chunk+i] = math.Float32frombits(uint32(b16[g]) << 16)
-			}
-		default:
+		if a.scaleFormat != scaleBF16 {
 			for g := range groups {
 				scales[g*chunk+i], biases[g*chunk+i] = a.scaleBias(r*groups + g)
 			}
+			continue
+		}
+		s16 := a.scales16[r*groups : (r+1)*groups]
+		b16 := a.biases16[r*groups : (r+1)*groups]
+		for g, k := 0, i; g < len(s16) && g < len(b16) && k < len(scales) && k < len(biases); g, k = g+1, k+chunk {
+			scales[k] = math.Float32frombits(uint32(s16[g]) << 16)
+			biases[k] = math.Float32frombits(uint32(b16[g]) << 16)
 		}
 	}
 }

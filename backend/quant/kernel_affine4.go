@@ -19,7 +19,7 @@ import "unsafe"
 // tableEntries is the number of floats of one vector's pair tables.
 func tableEntries(cols int) int { return cols / 2 * 256 }
 
-// buildPairTables fills the tables of vector b for pairs [k0, k1):
+// buildPairTables fills one vector's tables tab for the pairs [k0, k1) of x:
 // tab[k*256 + hi<<4 | lo] = float32(lo*x[2k]) + float32(hi*x[2k+1]).
 func buildPairTables(tab, x []float32, k0, k1 int) {
 	var low [16]float32
@@ -104,11 +104,9 @@ func affine4TableRows(a *Affine, dst, tables, xsum []float32, n, lo, hi int, s *
 	perVector := tableEntries(a.cols)
 	chunk := hi - lo
 
-	// Scratch: scales and biases of the chunk, group-major, and the group
-	// dot products of one (group, vector) for every row of the chunk.
-	buf := s.floats(3 * chunk * groups)
-	scales, biases := buf[:chunk*groups], buf[chunk*groups:2*chunk*groups]
-	dots := buf[2*chunk*groups : 2*chunk*groups+chunk]
+	// Scratch: scales and biases of the chunk, group-major.
+	buf := s.floats(2 * chunk * groups)
+	scales, biases := buf[:chunk*groups], buf[chunk*groups:]
 	a.scalesGroupMajor(scales, biases, lo, hi)
 
 	for b := range n {
@@ -119,29 +117,33 @@ func affine4TableRows(a *Affine, dst, tables, xsum []float32, n, lo, hi int, s *
 		codes := a.weight[lo*a.wordsPerRow+g*wordsPerGroup:]
 		for b := range n {
 			tab := tables[b*perVector+g*groupSize*128 : b*perVector+(g+1)*groupSize*128]
-			if groupSize == 64 && littleEndian {
-				dotPairTables64Rows(dots, codes, a.wordsPerRow, (*[8192]float32)(tab))
-			} else {
-				for i := range dots {
-					dots[i] = dotPairTables(codes[i*a.wordsPerRow:i*a.wordsPerRow+wordsPerGroup], tab)
-				}
-			}
 			xs := xsum[b*groups+g]
 			out := dst[b*rows+lo : b*rows+hi]
-			for i, d := range dots {
+			if groupSize == 64 && littleEndian {
+				addGroup64(out, gScales, gBiases, xs, codes, a.wordsPerRow, (*[8192]float32)(tab))
+				continue
+			}
+			for i := range out {
+				d := dotPairTables(codes[i*a.wordsPerRow:i*a.wordsPerRow+wordsPerGroup], tab)
 				out[i] += float32(gScales[i]*d) + float32(gBiases[i]*xs)
 			}
 		}
 	}
 }
 
-// dotPairTables64Rows is dotPairTables for one group of 64 columns (32 bytes
-// of codes) of len(dots) rows, the first at codes[0] and the next ones
-// stride words apart.
-func dotPairTables64Rows(dots []float32, codes []uint32, stride int, t *[8192]float32) {
-	_ = codes[(len(dots)-1)*stride+7]
-	for i := range dots {
-		dots[i] = dotPairTables64((*[32]byte)(unsafe.Pointer(&codes[i*stride])), t)
+// addGroup64 adds one group of 64 columns to len(out) rows: out[i] +=
+// scales[i]*dot + biases[i]*xs, with dot from dotPairTables64 and row i's
+// codes at codes[i*stride]. It is the loop of affine4TableRows, specialized.
+func addGroup64(out, scales, biases []float32, xs float32, codes []uint32, stride int,
+	t *[8192]float32) {
+	if len(out) == 0 {
+		return
+	}
+	_ = codes[(len(out)-1)*stride+7]
+	scales, biases = scales[:len(out)], biases[:len(out)]
+	for i := range out {
+		d := dotPairTables64((*[32]byte)(unsafe.Pointer(&codes[i*stride])), t)
+		out[i] += float32(scales[i]*d) + float32(biases[i]*xs)
 	}
 }
 
