@@ -48,7 +48,10 @@ func TestFormat(t *testing.T) {
 		{
 			name: "code without remedy",
 			err:  fmt.Errorf("regime 2: %w", badKnob{}),
-			want: Error{Code: "invalid_knob", Message: "Regime 2: top_p must be in (0, 1], got 1.5."},
+			want: Error{
+				Code:    "invalid_knob",
+				Message: "Regime 2: top_p must be in (0, 1], got 1.5.",
+			},
 		},
 		{
 			name: "code inside errors.Join",

@@ -12,7 +12,8 @@ func TestBackendImportsNoWails(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list over the module")
 	}
-	out, err := exec.Command("go", "list", "-e", "-deps", "github.com/knobs-app/knobs/backend/...").Output()
+	const backend = "github.com/knobs-app/knobs/backend/..."
+	out, err := exec.Command("go", "list", "-e", "-deps", backend).Output()
 	if err != nil {
 		t.Fatalf("go list -deps ./backend/...: %v", err)
 	}
