@@ -33,7 +33,7 @@ endif
 # add them here (one list, installed in one apt-get call).
 DEBIAN_PACKAGES := \
 	build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
-	xvfb imagemagick xauth dbus dbus-x11 xdotool chromium fonts-dejavu-core \
+	xvfb imagemagick xauth dbus dbus-x11 xdotool python3 chromium fonts-dejavu-core \
 	fonts-noto-cjk python3-torch python3-numpy bible-kjv-text python3-jinja2
 
 .PHONY: help

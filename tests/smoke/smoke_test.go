@@ -90,15 +90,21 @@ func TestWindowTrayAndQuit(t *testing.T) {
 		t.Fatal("a second instance kept running beside the first")
 	}
 
-	// Open and Quick compare show the window and leave the app running.
-	for _, label := range []string{"Open Knobs", "Quick compare"} {
-		if err := fakesni.Click(bus, item, ids[label]); err != nil {
-			t.Fatal(err)
-		}
+	// Closing the window while the tray is visible hides it; Open Knobs brings it back.
+	win := waitWindow(t, display, true)
+	closeWindow(t, display, win)
+	waitWindow(t, display, false)
+	app.wantRunning(t)
+	if err := fakesni.Click(bus, item, ids["Open Knobs"]); err != nil {
+		t.Fatal(err)
 	}
-	if err := app.cmd.Process.Signal(syscall.Signal(0)); err != nil {
-		t.Fatalf("app gone after Open and Quick compare: %v", err)
+	waitWindow(t, display, true)
+
+	// Quick compare shows the window too (for now) and leaves the app running.
+	if err := fakesni.Click(bus, item, ids["Quick compare"]); err != nil {
+		t.Fatal(err)
 	}
+	app.wantRunning(t)
 
 	// Quit from the tray ends the app cleanly.
 	if err := fakesni.Click(bus, item, quit); err != nil {
@@ -141,6 +147,19 @@ func waitMenu(t *testing.T, bus *dbus.Conn, item fakesni.Item) []fakesni.MenuIte
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// TestCloseWithoutTrayQuits closes the window of an app that has no tray (no session
+// bus): there is nothing to bring it back from, so closing quits.
+func TestCloseWithoutTrayQuits(t *testing.T) {
+	display := startXvfb(t)
+	noBus := []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + filepath.Join(t.TempDir(), "none")}
+	app := startApp(t, display, "close", noBus)
+	app.waitReady(t)
+
+	closeWindow(t, display, waitWindow(t, display, true))
+	app.waitExit(t)
+	app.wantLog(t, "running without a tray", "shut down")
 }
 
 // app is a running desktop binary.
@@ -224,6 +243,17 @@ func (a *app) waitReady(t *testing.T) string {
 	}
 }
 
+// wantRunning fails the test if the app has exited.
+func (a *app) wantRunning(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-a.exited:
+		a.exited <- err
+		t.Fatalf("app exited unexpectedly: %v", err)
+	default:
+	}
+}
+
 // waitExit waits for the app to end and wants exit status 0.
 func (a *app) waitExit(t *testing.T) {
 	t.Helper()
@@ -248,6 +278,40 @@ func (a *app) wantLog(t *testing.T, msgs ...string) {
 		if !bytes.Contains(b, []byte(m)) {
 			t.Errorf("log has no %q; log:\n%s", m, b)
 		}
+	}
+}
+
+// waitWindow waits until the window titled Knobs is shown (visible true) or no longer
+// shown, and returns its X id when shown.
+func waitWindow(t *testing.T, display string, visible bool) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		// xdotool exits with 1 when no window matches.
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+wantTitle+"$")
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		out, _ := cmd.Output()
+		ids := strings.Fields(string(out))
+		if visible && len(ids) > 0 {
+			return ids[0]
+		}
+		if !visible && len(ids) == 0 {
+			return ""
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("window visible = %v after 10s, want %v", !visible, visible)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// closeWindow asks the window to close as a window manager's close button does.
+func closeWindow(t *testing.T, display, win string) {
+	t.Helper()
+	cmd := exec.Command("python3", filepath.Join("testdata", "close_window.py"), win)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("close window %s: %v: %s", win, err, out)
 	}
 }
 
