@@ -132,8 +132,10 @@ func affine4TableRows(a *Affine, dst, tables, xsum []float32, n, lo, hi int, s *
 }
 
 // addGroup64 adds one group of 64 columns to len(out) rows: out[i] +=
-// scales[i]*dot + biases[i]*xs, with dot from dotPairTables64 and row i's
-// codes at codes[i*stride]. It is the loop of affine4TableRows, specialized.
+// scales[i]*dot + biases[i]*xs, with row i's codes at codes[i*stride] and its
+// dot product computed as dotPairTables does (same lanes, same order, same
+// bits), unrolled and inline: a Go call saves every register, which cost
+// more than the lookups.
 func addGroup64(out, scales, biases []float32, xs float32, codes []uint32, stride int,
 	t *[8192]float32) {
 	if len(out) == 0 {
@@ -141,51 +143,47 @@ func addGroup64(out, scales, biases []float32, xs float32, codes []uint32, strid
 	}
 	_ = codes[(len(out)-1)*stride+7]
 	scales, biases = scales[:len(out)], biases[:len(out)]
+	p := unsafe.Pointer(&codes[0])
+	step := uintptr(4 * stride)
 	for i := range out {
-		d := dotPairTables64((*[32]byte)(unsafe.Pointer(&codes[i*stride])), t)
+		b := (*[32]byte)(p)
+		// Lanes start at +0 like the loop versions.
+		var l0, l1, l2, l3, l4, l5, l6, l7 float32
+		l0 += t[b[0]]
+		l1 += t[256+int(b[1])]
+		l2 += t[512+int(b[2])]
+		l3 += t[768+int(b[3])]
+		l4 += t[1024+int(b[4])]
+		l5 += t[1280+int(b[5])]
+		l6 += t[1536+int(b[6])]
+		l7 += t[1792+int(b[7])]
+		l0 += t[2048+int(b[8])]
+		l1 += t[2304+int(b[9])]
+		l2 += t[2560+int(b[10])]
+		l3 += t[2816+int(b[11])]
+		l4 += t[3072+int(b[12])]
+		l5 += t[3328+int(b[13])]
+		l6 += t[3584+int(b[14])]
+		l7 += t[3840+int(b[15])]
+		l0 += t[4096+int(b[16])]
+		l1 += t[4352+int(b[17])]
+		l2 += t[4608+int(b[18])]
+		l3 += t[4864+int(b[19])]
+		l4 += t[5120+int(b[20])]
+		l5 += t[5376+int(b[21])]
+		l6 += t[5632+int(b[22])]
+		l7 += t[5888+int(b[23])]
+		l0 += t[6144+int(b[24])]
+		l1 += t[6400+int(b[25])]
+		l2 += t[6656+int(b[26])]
+		l3 += t[6912+int(b[27])]
+		l4 += t[7168+int(b[28])]
+		l5 += t[7424+int(b[29])]
+		l6 += t[7680+int(b[30])]
+		l7 += t[7936+int(b[31])]
+		d := ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
 		out[i] += float32(scales[i]*d) + float32(biases[i]*xs)
+		p = unsafe.Add(p, step)
 	}
 }
 
-// dotPairTables64 is dotPairTables for one group of 64 columns, unrolled:
-// the same lanes, the same order, the same bits.
-//
-//go:noinline
-func dotPairTables64(b *[32]byte, t *[8192]float32) float32 {
-	// Lanes start at +0 like the loop versions, so even a lane of -0
-	// entries ends with the same sign of zero.
-	var l0, l1, l2, l3, l4, l5, l6, l7 float32
-	l0 += t[b[0]]
-	l1 += t[256+int(b[1])]
-	l2 += t[512+int(b[2])]
-	l3 += t[768+int(b[3])]
-	l4 += t[1024+int(b[4])]
-	l5 += t[1280+int(b[5])]
-	l6 += t[1536+int(b[6])]
-	l7 += t[1792+int(b[7])]
-	l0 += t[2048+int(b[8])]
-	l1 += t[2304+int(b[9])]
-	l2 += t[2560+int(b[10])]
-	l3 += t[2816+int(b[11])]
-	l4 += t[3072+int(b[12])]
-	l5 += t[3328+int(b[13])]
-	l6 += t[3584+int(b[14])]
-	l7 += t[3840+int(b[15])]
-	l0 += t[4096+int(b[16])]
-	l1 += t[4352+int(b[17])]
-	l2 += t[4608+int(b[18])]
-	l3 += t[4864+int(b[19])]
-	l4 += t[5120+int(b[20])]
-	l5 += t[5376+int(b[21])]
-	l6 += t[5632+int(b[22])]
-	l7 += t[5888+int(b[23])]
-	l0 += t[6144+int(b[24])]
-	l1 += t[6400+int(b[25])]
-	l2 += t[6656+int(b[26])]
-	l3 += t[6912+int(b[27])]
-	l4 += t[7168+int(b[28])]
-	l5 += t[7424+int(b[29])]
-	l6 += t[7680+int(b[30])]
-	l7 += t[7936+int(b[31])]
-	return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
-}
