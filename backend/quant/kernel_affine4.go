@@ -186,4 +186,3 @@ func addGroup64(out, scales, biases []float32, xs float32, codes []uint32, strid
 		p = unsafe.Add(p, step)
 	}
 }
-
