@@ -146,19 +146,22 @@ func (a *Affine) scaleBias(i int) (scale, bias float32) {
 // float32, group-major: scales[g*(hi-lo)+r-lo] for group g of row r.
 func (a *Affine) scalesGroupMajor(scales, biases []float32, lo, hi int) {
 	groups, chunk := a.groupsPerRow, hi-lo
-	for r := lo; r < hi; r++ {
-		i := r - lo
-		if a.scaleFormat != scaleBF16 {
+	if a.scaleFormat != scaleBF16 {
+		for r := lo; r < hi; r++ {
 			for g := range groups {
-				scales[g*chunk+i], biases[g*chunk+i] = a.scaleBias(r*groups + g)
+				scales[g*chunk+r-lo], biases[g*chunk+r-lo] = a.scaleBias(r*groups + g)
 			}
-			continue
 		}
-		s16 := a.scales16[r*groups : (r+1)*groups]
-		b16 := a.biases16[r*groups : (r+1)*groups]
-		for g, k := 0, i; g < len(s16) && g < len(b16) && k < len(scales) && k < len(biases); g, k = g+1, k+chunk {
-			scales[k] = math.Float32frombits(uint32(s16[g]) << 16)
-			biases[k] = math.Float32frombits(uint32(b16[g]) << 16)
+		return
+	}
+	// BF16 is the top half of a float32.
+	s16 := a.scales16[lo*groups : hi*groups]
+	b16 := a.biases16[lo*groups : hi*groups]
+	for g := range groups {
+		gs, gb := scales[g*chunk:(g+1)*chunk], biases[g*chunk:(g+1)*chunk]
+		for i, k := 0, g; i < len(gs) && i < len(gb) && k < len(s16) && k < len(b16); i, k = i+1, k+groups {
+			gs[i] = math.Float32frombits(uint32(s16[k]) << 16)
+			gb[i] = math.Float32frombits(uint32(b16[k]) << 16)
 		}
 	}
 }
