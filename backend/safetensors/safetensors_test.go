@@ -355,3 +355,36 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// TestUnalignedViews reads a file whose data section starts at an odd offset
+// (other writers need not pad the header), so typed views must copy.
+func TestUnalignedViews(t *testing.T) {
+	header := `{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},` +
+		`"b":{"dtype":"U32","shape":[2],"data_offsets":[1,9]},` +
+		`"c":{"dtype":"BF16","shape":[1],"data_offsets":[9,11]},` +
+		`"d":{"dtype":"F32","shape":[1],"data_offsets":[11,15]}}`
+	data := []byte{7}
+	data = append(data, EncodeU32([]uint32{1, 0xdeadbeef})...)
+	data = append(data, EncodeBF16([]float32{-1.5})...)
+	data = append(data, EncodeF32([]float32{2.25})...)
+	f, err := Open(writeRaw(t, rawFile(header, data, -1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, _ := f.Tensor("b")
+	if u, err := b.Uint32s(); err != nil || !slices.Equal(u, []uint32{1, 0xdeadbeef}) {
+		t.Errorf("b = %x, %v", u, err)
+	}
+	c, _ := f.Tensor("c")
+	if u, err := c.Uint16s(); err != nil || BF16ToFloat32(u[0]) != -1.5 {
+		t.Errorf("c = %v, %v", u, err)
+	}
+	d, _ := f.Tensor("d")
+	if v, err := d.Float32View(); err != nil || v[0] != 2.25 {
+		t.Errorf("d = %v, %v", v, err)
+	}
+	if _, err := d.Uint32s(); err == nil {
+		t.Error("Uint32s of an F32 tensor succeeded")
+	}
+}
