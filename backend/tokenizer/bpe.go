@@ -1,10 +1,13 @@
 package tokenizer
 
 import (
+	"bytes"
 	"fmt"
+	"hash/maphash"
 	"runtime"
-	"strings"
+	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // bpe is the byte-level BPE model. It works on raw bytes: vocabulary entries and
@@ -13,25 +16,91 @@ type bpe struct {
 	vocab        map[string]int32 // raw bytes of a token -> id
 	idBytes      [][]byte         // [len(vocab ids)] raw bytes of each id
 	byteID       [256]int32       // id of each single byte
-	merges       map[uint64]merge // pairKey(left, right) -> the merge
+	merges       pairTable        // pairKey(left, right) -> the merge
 	ignoreMerges bool             // a word that is itself in the vocabulary is one token
 
-	cacheMu sync.RWMutex
-	cache   map[string][]int32 // word -> ids, for short words
+	cache wordCache // ids of recently seen words
 }
 
 // merge is one line of model.merges: rank is its line number (lower merges first) and
 // id the token the pair becomes.
 type merge struct{ rank, id int32 }
 
-// cacheMaxWords bounds the word cache (HF uses 10,000); cacheMaxWordLen keeps long,
-// rarely repeated words out of it.
+// wordCache remembers the ids of words already encoded. It is direct-mapped (a word
+// evicts the one in its slot) and lock-free: a slot holds a pointer to an immutable
+// entry, so concurrent Encode calls need no mutex. Most words of running text repeat,
+// and one cache probe is cheaper than the vocabulary lookup and the merges.
+type wordCache struct {
+	seed  maphash.Seed
+	slots [cacheSlots]atomic.Pointer[cacheEntry]
+}
+
+type cacheEntry struct {
+	word string
+	ids  []int32
+}
+
+// cacheSlots is the number of cache slots; cacheMaxWordLen keeps long, rarely repeated
+// words out of the cache.
 const (
-	cacheMaxWords   = 1 << 16
+	cacheSlots      = 1 << 16
 	cacheMaxWordLen = 48
 )
 
+func (c *wordCache) slot(word string) *atomic.Pointer[cacheEntry] {
+	return &c.slots[maphash.String(c.seed, word)&(cacheSlots-1)]
+}
+
 func pairKey(left, right int32) uint64 { return uint64(uint32(left))<<32 | uint64(uint32(right)) }
+
+// pairTable maps pair keys to merges: an open-addressing hash table (linear probing,
+// at most half full) whose lookup touches one cache line, where a Go map touches two
+// or three. The rank lookups of the BPE loop and the 280,147 inserts of Llama 3's
+// merges are the hot spots of encoding and of loading.
+type pairTable struct {
+	slots []pairSlot // len is a power of two
+	shift uint       // 64 - log2(len(slots))
+}
+
+type pairSlot struct {
+	key uint64 // pairKey + 1, so that 0 marks an empty slot (ids are below maxVocab)
+	m   merge
+}
+
+func newPairTable(n int) pairTable {
+	bits := uint(1)
+	for 1<<bits < 2*n {
+		bits++
+	}
+	return pairTable{slots: make([]pairSlot, 1<<bits), shift: 64 - bits}
+}
+
+// home is the first slot to probe for key: Fibonacci hashing spreads the pair keys,
+// whose low bits alone would cluster.
+func (t *pairTable) home(key uint64) uint64 { return (key * 0x9E3779B97F4A7C15) >> t.shift }
+
+// put sets the merge of key, replacing any earlier one.
+func (t *pairTable) put(key uint64, m merge) {
+	mask := uint64(len(t.slots) - 1)
+	for i := t.home(key); ; i = (i + 1) & mask {
+		if s := &t.slots[i]; s.key == 0 || s.key == key+1 {
+			*s = pairSlot{key + 1, m}
+			return
+		}
+	}
+}
+
+func (t *pairTable) get(key uint64) (merge, bool) {
+	mask := uint64(len(t.slots) - 1)
+	for i := t.home(key); ; i = (i + 1) & mask {
+		switch t.slots[i].key {
+		case key + 1:
+			return t.slots[i].m, true
+		case 0:
+			return merge{}, false
+		}
+	}
+}
 
 func newBPE(m *modelJSON) (*bpe, error) {
 	if m.Type != "" && m.Type != "BPE" {
@@ -48,8 +117,9 @@ func newBPE(m *modelJSON) (*bpe, error) {
 		return nil, unsupported("model.byte_fallback", "true")
 	}
 
-	b := &bpe{ignoreMerges: m.IgnoreMerges, cache: make(map[string][]int32)}
-	if err := b.readVocab(m.vocab); err != nil {
+	b := &bpe{ignoreMerges: m.IgnoreMerges}
+	b.cache.seed = maphash.MakeSeed()
+	if err := b.readVocab(m.src, m.vocab); err != nil {
 		return nil, err
 	}
 	for c := 0; c < 256; c++ {
@@ -60,98 +130,100 @@ func newBPE(m *modelJSON) (*bpe, error) {
 		}
 		b.byteID[c] = id
 	}
-	if err := b.readMerges(m.merges); err != nil {
+	if err := b.readMerges(m.src, m.merges); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
-// readVocab fills vocab and idBytes from model.vocab. The raw bytes of all tokens share
-// one buffer, and the map keys are substrings of one string.
-func (b *bpe) readVocab(raw []byte) error {
-	type entry struct{ start, end, id int32 }
+// readVocab fills vocab and idBytes from the entries of model.vocab. The raw bytes of
+// all tokens share one buffer, and the map keys are substrings of one string.
+func (b *bpe) readVocab(src []byte, entries []vocabEntry) error {
 	var all []byte
-	var entries []entry
+	bounds := make([]span, len(entries)) // of each token in all
 	size := int32(0)
-	err := eachRawMember(raw, func(key []byte, escaped bool, value []byte) error {
-		id, err := intValue(value)
-		if err != nil {
-			return err
-		}
-		if err := checkID(id); err != nil {
-			return err
+	for k, e := range entries {
+		if err := checkID(e.id); err != nil {
+			return fmt.Errorf("model.vocab: %w", err)
 		}
 		start := len(all)
-		if escaped {
-			s, err := jsonString(key, true)
+		key := src[e.key.start:e.key.end]
+		if e.escaped {
+			s, err := jsonString(src[e.key.start-1:e.key.end+1], true)
 			if err != nil {
-				return err
+				return fmt.Errorf("model.vocab: %w", err)
 			}
 			all = appendByteLevelDecoded(all, s)
 		} else {
-			all = appendByteLevelDecoded(all, key[1:len(key)-1])
+			all = appendByteLevelDecoded(all, key)
 		}
-		entries = append(entries, entry{int32(start), int32(len(all)), id})
-		size = max(size, id+1)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("model.vocab: %w", err)
+		bounds[k] = span{int32(start), int32(len(all))}
+		size = max(size, e.id+1)
 	}
 
 	text := string(all)
 	b.vocab = make(map[string]int32, len(entries))
 	b.idBytes = make([][]byte, size)
-	for _, e := range entries {
-		key := text[e.start:e.end]
-		b.idBytes[e.id] = all[e.start:e.end:e.end]
-		if old, dup := b.vocab[key]; !dup || e.id < old {
-			b.vocab[key] = e.id
+	for k, e := range entries {
+		r := bounds[k]
+		b.idBytes[e.id] = all[r.start:r.end:r.end]
+		b.vocab[text[r.start:r.end]] = e.id
+	}
+	if len(b.vocab) < len(entries) {
+		// Tokens with the same bytes: the lowest id wins, as a lookup by text in HF
+		// finds the first.
+		for k, e := range entries {
+			key := text[bounds[k].start:bounds[k].end]
+			b.vocab[key] = min(b.vocab[key], e.id)
 		}
 	}
 	return nil
 }
 
-// readMerges fills merges from model.merges, in either serialization: "left right"
-// strings or two-element arrays. Finding the ids of a merge's tokens costs three
-// vocabulary lookups, most of them cache misses (Llama 3 has 280,147 merges), so the
-// lookups run on all cores; the map is then filled in rank order.
-func (b *bpe) readMerges(raw []byte) error {
-	var elems [][]byte
-	if !isNull(raw) {
-		if err := eachElement(raw, func(e []byte) error {
-			elems = append(elems, e)
-			return nil
-		}); err != nil {
-			return fmt.Errorf("model.merges: %w", err)
-		}
-	}
-
+// readMerges fills merges from the elements of model.merges. Each merge needs the ids
+// of its two tokens and of their join: three vocabulary lookups, most of them cache
+// misses (Llama 3 has 280,147 merges). Two things make this fast enough to load in a
+// fraction of a second: the joins of consecutive merges are usually consecutive ids
+// or the same one (BPE training appends each merge's result to the vocabulary; files
+// converted from tiktoken list every merge that makes a token together), so those two
+// ids are tried first and checked against their bytes; and the ranks are split over all cores
+// in contiguous chunks, then the map is filled in rank order.
+func (b *bpe) readMerges(src []byte, elems []span) error {
 	type resolved struct {
 		key uint64
 		m   merge
 	}
 	all := make([]resolved, len(elems))
+	index := newTokenIndex(b.vocab)
 	workers := min(runtime.GOMAXPROCS(0), 8, 1+len(elems)/4096)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			var left, right, both []byte // raw bytes of the two parts and their join
-			for rank := w; rank < len(elems); rank += workers {
-				l, r, err := mergeParts(elems[rank])
+			nid := int32(-1)             // id of the previous join
+			for rank := w * len(elems) / workers; rank < (w+1)*len(elems)/workers; rank++ {
+				var err error
+				left, right, err = mergeParts(left[:0], right[:0], src[elems[rank].start:elems[rank].end])
 				if err != nil {
 					errs[w] = fmt.Errorf("model.merges[%d]: %w", rank, err)
 					return
 				}
-				left = appendByteLevelDecoded(left[:0], l)
-				right = appendByteLevelDecoded(right[:0], r)
 				both = append(append(both[:0], left...), right...)
-				lid, lok := b.vocab[string(left)]
-				rid, rok := b.vocab[string(right)]
-				nid, nok := b.vocab[string(both)]
+				lid, lok := index.lookup(b, left)
+				rid, rok := index.lookup(b, right)
+				var nok bool
+				switch {
+				case nid >= 0 && bytes.Equal(b.idBytes[nid], both):
+					nok = true // another merge that makes the same token
+				case nid >= 0 && int(nid+1) < len(b.idBytes) && bytes.Equal(b.idBytes[nid+1], both):
+					nid, nok = nid+1, true
+				default:
+					nid, nok = b.vocab[string(both)]
+				}
 				if !lok || !rok || !nok {
-					errs[w] = fmt.Errorf("model.merges[%d] %q %q: token not in the vocabulary", rank, l, r)
+					errs[w] = fmt.Errorf("model.merges[%d] %q %q: token not in the vocabulary",
+						rank, byteLevelEncode(string(left)), byteLevelEncode(string(right)))
 					return
 				}
 				all[rank] = resolved{pairKey(lid, rid), merge{rank: int32(rank), id: nid}}
@@ -165,81 +237,158 @@ func (b *bpe) readMerges(raw []byte) error {
 		}
 	}
 
-	b.merges = make(map[uint64]merge, len(all))
-	for _, r := range all {
-		if _, dup := b.merges[r.key]; !dup {
-			b.merges[r.key] = r.m
-		}
+	// A pair listed twice keeps its first (lowest) rank: fill from the last rank down.
+	b.merges = newPairTable(len(all))
+	for i := len(all) - 1; i >= 0; i-- {
+		b.merges.put(all[i].key, all[i].m)
 	}
 	return nil
 }
 
-// mergeParts reads one merge, written as "left right" or ["left", "right"].
-func mergeParts(elem []byte) (string, string, error) {
-	if len(elem) > 0 && elem[0] == '[' {
-		return mergeArray(elem)
-	}
-	return mergeLine(elem)
+// tokenIndex finds a token's id by a 64-bit fingerprint of its bytes, in an
+// open-addressing table: one cache miss per lookup where the string-keyed vocabulary
+// map costs two (its slot, then the key's bytes). A lookup does not compare bytes, so a
+// string outside the vocabulary whose fingerprint equals a token's (odds about 2^-47
+// per lookup with Llama 3's vocabulary) would be taken for that token; the merges of a
+// well-formed file only name vocabulary tokens. If two tokens share a fingerprint,
+// the index falls back to the vocabulary map.
+type tokenIndex struct {
+	seed     maphash.Seed
+	slots    []indexSlot // len is a power of two, at least twice the vocabulary
+	fallback bool
 }
 
-// mergeLine splits a merge written as "left right".
-func mergeLine(elem []byte) (string, string, error) {
-	line, err := stringValue(elem)
+type indexSlot struct {
+	fp uint64 // fingerprint | 1, so that 0 marks an empty slot
+	id int32
+}
+
+func newTokenIndex(vocab map[string]int32) *tokenIndex {
+	size := 1
+	for size < 2*len(vocab) {
+		size <<= 1
+	}
+	x := &tokenIndex{seed: maphash.MakeSeed(), slots: make([]indexSlot, size)}
+	for tok, id := range vocab {
+		fp := maphash.String(x.seed, tok) | 1
+		for i := fp & uint64(size-1); ; i = (i + 1) & uint64(size-1) {
+			if x.slots[i].fp == 0 {
+				x.slots[i] = indexSlot{fp, id}
+				break
+			}
+			if x.slots[i].fp == fp {
+				x.fallback = true
+				return x
+			}
+		}
+	}
+	return x
+}
+
+// lookup returns the id of the token with bytes tok.
+func (x *tokenIndex) lookup(b *bpe, tok []byte) (int32, bool) {
+	if x.fallback {
+		id, ok := b.vocab[string(tok)]
+		return id, ok
+	}
+	fp := maphash.Bytes(x.seed, tok) | 1
+	mask := uint64(len(x.slots) - 1)
+	for i := fp & mask; ; i = (i + 1) & mask {
+		switch x.slots[i].fp {
+		case fp:
+			return x.slots[i].id, true
+		case 0:
+			return 0, false
+		}
+	}
+}
+
+// mergeParts decodes one merge, written as "left right" or ["left", "right"], and
+// appends the raw bytes of its two tokens to left and right.
+func mergeParts(left, right, elem []byte) ([]byte, []byte, error) {
+	if len(elem) > 0 && elem[0] == '[' {
+		return mergeArray(left, right, elem)
+	}
+	line, err := literal(elem)
 	if err != nil {
-		return "", "", err
+		return nil, nil, err
 	}
-	l, r, ok := strings.Cut(line, " ")
-	if !ok || strings.Contains(r, " ") {
-		return "", "", fmt.Errorf("want two tokens separated by a space, got %q", line)
+	l, r, ok := bytes.Cut(line, []byte(" "))
+	if !ok || bytes.IndexByte(r, ' ') >= 0 {
+		return nil, nil, fmt.Errorf("want two tokens separated by a space, got %q", line)
 	}
-	return l, r, nil
+	return appendByteLevelDecoded(left, l), appendByteLevelDecoded(right, r), nil
 }
 
 // mergeArray reads a merge written as ["left", "right"].
-func mergeArray(elem []byte) (string, string, error) {
-	var parts []string
-	err := eachElement(elem, func(v []byte) error {
-		s, err := stringValue(v)
-		parts = append(parts, s)
-		return err
+func mergeArray(left, right, elem []byte) ([]byte, []byte, error) {
+	var parts [][]byte
+	end, err := scanArray(elem, 0, func(v int) (int, error) {
+		if v >= len(elem) || elem[v] != '"' {
+			return 0, fmt.Errorf("%w: want a string at byte %d of %q", errJSON, v, elem)
+		}
+		end, _, err := skipString(elem, v)
+		if err != nil {
+			return 0, err
+		}
+		part, err := literal(elem[v:end])
+		parts = append(parts, part)
+		return end, err
 	})
-	if err != nil {
-		return "", "", err
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case end != len(elem) || len(parts) != 2:
+		return nil, nil, fmt.Errorf("want two tokens, got %q", elem)
 	}
-	if len(parts) != 2 {
-		return "", "", fmt.Errorf("want two tokens, got %d", len(parts))
+	return appendByteLevelDecoded(left, parts[0]), appendByteLevelDecoded(right, parts[1]), nil
+}
+
+// literal returns the contents of the JSON string literal lit, decoding escapes.
+func literal(lit []byte) ([]byte, error) {
+	if len(lit) < 2 || lit[0] != '"' {
+		return nil, fmt.Errorf("%w: want a string, got %.40q", errJSON, lit)
 	}
-	return parts[0], parts[1], nil
+	end, escaped, err := skipString(lit, 0)
+	switch {
+	case err != nil:
+		return nil, err
+	case end != len(lit):
+		return nil, fmt.Errorf("%w: want a string, got %.40q", errJSON, lit)
+	case !escaped:
+		return lit[1 : len(lit)-1], nil
+	}
+	s, err := jsonString(lit, true)
+	return []byte(s), err
 }
 
 // appendWord appends the ids of one pre-tokenized word (raw bytes).
 func (b *bpe) appendWord(dst []int32, word string) []int32 {
+	if len(word) == 1 {
+		return append(dst, b.byteID[word[0]])
+	}
+	if len(word) > cacheMaxWordLen {
+		return b.encodeWord(dst, word)
+	}
+
+	slot := b.cache.slot(word)
+	if e := slot.Load(); e != nil && e.word == word {
+		return append(dst, e.ids...)
+	}
+	start := len(dst)
+	dst = b.encodeWord(dst, word)
+	slot.Store(&cacheEntry{word: word, ids: slices.Clone(dst[start:])})
+	return dst
+}
+
+// encodeWord is appendWord without the cache.
+func (b *bpe) encodeWord(dst []int32, word string) []int32 {
 	if b.ignoreMerges {
 		if id, ok := b.vocab[word]; ok {
 			return append(dst, id)
 		}
 	}
-	if len(word) == 1 {
-		return append(dst, b.byteID[word[0]])
-	}
-	if len(word) > cacheMaxWordLen {
-		return b.mergeWord(dst, word)
-	}
-
-	b.cacheMu.RLock()
-	ids, ok := b.cache[word]
-	b.cacheMu.RUnlock()
-	if ok {
-		return append(dst, ids...)
-	}
-	start := len(dst)
-	dst = b.mergeWord(dst, word)
-	b.cacheMu.Lock()
-	if len(b.cache) < cacheMaxWords {
-		b.cache[word] = append([]int32(nil), dst[start:]...)
-	}
-	b.cacheMu.Unlock()
-	return dst
+	return b.mergeWord(dst, word)
 }
 
 // noMerge is the rank of a pair that has no merge.
@@ -279,7 +428,8 @@ func (b *bpe) mergeWord(dst []int32, word string) []int32 {
 		}
 
 		// Merge it and refresh the ranks of its neighbours.
-		ids[best] = b.merges[pairKey(ids[best], ids[best+1])].id
+		m, _ := b.merges.get(pairKey(ids[best], ids[best+1]))
+		ids[best] = m.id
 		copy(ids[best+1:], ids[best+2:])
 		ids = ids[:len(ids)-1]
 		copy(ranks[best:], ranks[best+1:])
@@ -295,7 +445,7 @@ func (b *bpe) mergeWord(dst []int32, word string) []int32 {
 }
 
 func (b *bpe) rank(left, right int32) int32 {
-	if m, ok := b.merges[pairKey(left, right)]; ok {
+	if m, ok := b.merges.get(pairKey(left, right)); ok {
 		return m.rank
 	}
 	return noMerge
@@ -330,7 +480,7 @@ func (b *bpe) mergeWordHeap(dst []int32, word string) []int32 {
 		if next < 0 {
 			return
 		}
-		if m, ok := b.merges[pairKey(syms[pos].id, syms[next].id)]; ok {
+		if m, ok := b.merges.get(pairKey(syms[pos].id, syms[next].id)); ok {
 			queue = heapPush(queue, candidate{rank: m.rank, pos: pos, id: m.id})
 		}
 	}
@@ -346,7 +496,7 @@ func (b *bpe) mergeWordHeap(dst []int32, word string) []int32 {
 		if s.gone || s.next < 0 {
 			continue
 		}
-		m, ok := b.merges[pairKey(s.id, syms[s.next].id)]
+		m, ok := b.merges.get(pairKey(s.id, syms[s.next].id))
 		if !ok || m.id != c.id {
 			continue
 		}

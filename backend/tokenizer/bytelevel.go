@@ -79,8 +79,15 @@ type splitter func(text string, emit func(piece string))
 
 func wholeText(text string, emit func(string)) { emit(text) }
 
-// chain runs next over every piece that first produces.
+// chain runs next over every piece that first produces. A nil splitter passes text
+// through unchanged.
 func chain(first, next splitter) splitter {
+	switch {
+	case first == nil:
+		return next
+	case next == nil:
+		return first
+	}
 	return func(text string, emit func(string)) {
 		first(text, func(piece string) { next(piece, emit) })
 	}
@@ -88,8 +95,11 @@ func chain(first, next splitter) splitter {
 
 // byteLevelSplitter is HF's ByteLevel pre-tokenizer. The byte mapping itself happens in
 // the BPE model, which works on raw bytes; here only the optional prefix space and the
-// GPT-2 split pattern remain.
+// GPT-2 split pattern remain, and without them the step is nil (nothing to do).
 func byteLevelSplitter(addPrefixSpace, useRegex bool) splitter {
+	if !addPrefixSpace && !useRegex {
+		return nil
+	}
 	return func(text string, emit func(string)) {
 		if addPrefixSpace && (len(text) == 0 || text[0] != ' ') {
 			text = " " + text

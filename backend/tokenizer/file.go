@@ -38,9 +38,21 @@ type modelJSON struct {
 	EndOfWordSuffix         *string  `json:"end_of_word_suffix"`
 	ByteFallback            bool     `json:"byte_fallback"`
 
-	// The large members, left raw for newBPE's scanner.
-	vocab  []byte // {"token": id, ...}
-	merges []byte // ["a b", ...] or [["a", "b"], ...]
+	// The large members, located by parseFile and decoded by newBPE.
+	src    []byte       // the file that the spans index
+	vocab  []vocabEntry // model.vocab in file order
+	merges []span       // each element of model.merges: "a b" or ["a", "b"]
+}
+
+// span is a byte range of tokenizer.json.
+type span struct{ start, end int32 }
+
+// vocabEntry is one member of model.vocab: the key's text between its quotes, whether
+// it holds escapes, and the id.
+type vocabEntry struct {
+	key     span
+	escaped bool
+	id      int32
 }
 
 // componentJSON holds the fields of every normalizer, pre-tokenizer, post-processor
@@ -82,38 +94,99 @@ type templatePieceJSON struct {
 	} `json:"Sequence"`
 }
 
-// parseFile reads tokenizer.json, leaving model.vocab and model.merges raw.
+// parseFile reads tokenizer.json in one pass: encoding/json decodes everything but
+// model.vocab and model.merges, whose positions are recorded for newBPE.
 func parseFile(data []byte) (*fileJSON, error) {
+	if len(data) >= 1<<31 {
+		return nil, fmt.Errorf("tokenizer.json is %d bytes, more than 2 GiB", len(data))
+	}
 	var f fileJSON
-	var model []byte
-	rest, err := withoutMembers(data, func(_ string, v []byte) error {
-		model = v
-		return nil
-	}, "model")
+	rest := []byte{'{'}
+	end, err := scanObject(data, skipSpace(data, 0), func(key span, _ bool, v int) (int, error) {
+		lit := data[key.start:key.end]
+		if string(lit) == `"model"` {
+			return parseModel(data, v, &f.Model)
+		}
+		end, err := skipValue(data, v)
+		if err != nil {
+			return 0, err
+		}
+		rest = appendMember(rest, lit, data[v:end])
+		return end, nil
+	})
+	if err == nil && skipSpace(data, end) != len(data) {
+		err = fmt.Errorf("%w: data after the top-level object at byte %d", errJSON, end)
+	}
 	if err == nil {
-		err = json.Unmarshal(rest, &f)
+		err = json.Unmarshal(append(rest, '}'), &f)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("parse tokenizer.json: %w", err)
 	}
-	if model == nil {
+	if f.Model.src == nil {
 		return nil, errors.New("tokenizer.json has no model")
 	}
-	rest, err = withoutMembers(model, func(key string, v []byte) error {
-		if key == "vocab" {
-			f.Model.vocab = v
-		} else {
-			f.Model.merges = v
+	return &f, nil
+}
+
+// parseModel reads the "model" object at data[i] and returns the index past it.
+func parseModel(data []byte, i int, m *modelJSON) (int, error) {
+	m.src = data
+	rest := []byte{'{'}
+	end, err := scanObject(data, i, func(key span, _ bool, v int) (int, error) {
+		lit := data[key.start:key.end]
+		switch string(lit) {
+		case `"vocab"`:
+			return scanVocab(data, v, m)
+		case `"merges"`:
+			return scanMerges(data, v, m)
 		}
-		return nil
-	}, "vocab", "merges")
+		end, err := skipValue(data, v)
+		if err != nil {
+			return 0, err
+		}
+		rest = appendMember(rest, lit, data[v:end])
+		return end, nil
+	})
 	if err == nil {
-		err = json.Unmarshal(rest, &f.Model)
+		err = json.Unmarshal(append(rest, '}'), m)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("parse model: %w", err)
+		return 0, fmt.Errorf("model: %w", err)
 	}
-	return &f, nil
+	return end, nil
+}
+
+// scanVocab records the members of model.vocab, the object at data[i].
+func scanVocab(data []byte, i int, m *modelJSON) (int, error) {
+	return scanObject(data, i, func(key span, escaped bool, v int) (int, error) {
+		end, err := skipValue(data, v)
+		if err != nil {
+			return 0, err
+		}
+		id, err := intValue(data[v:end])
+		if err != nil {
+			return 0, fmt.Errorf("vocab %s: %w", data[key.start:key.end], err)
+		}
+		inner := span{key.start + 1, key.end - 1} // without the quotes
+		m.vocab = append(m.vocab, vocabEntry{inner, escaped, id})
+		return end, nil
+	})
+}
+
+// scanMerges records where each element of model.merges, the array at data[i], is.
+func scanMerges(data []byte, i int, m *modelJSON) (int, error) {
+	if string(data[i:min(i+4, len(data))]) == "null" {
+		return i + 4, nil
+	}
+	return scanArray(data, i, func(v int) (int, error) {
+		end, err := skipValue(data, v)
+		if err != nil {
+			return 0, err
+		}
+		m.merges = append(m.merges, span{int32(v), int32(end)})
+		return end, nil
+	})
 }
 
 // isNull reports whether a raw JSON value is absent or null.
@@ -146,6 +219,9 @@ func build(f *fileJSON) (*Tokenizer, error) {
 	}
 	if !byteLevel {
 		return nil, unsupported("pre_tokenizer", "without ByteLevel (only byte-level BPE is supported)")
+	}
+	if t.preSplit == nil {
+		t.preSplit = wholeText
 	}
 	if err := checkDecoder(f.Decoder); err != nil {
 		return nil, err
@@ -209,13 +285,17 @@ func buildPreTokenizer(raw json.RawMessage) (splitter, bool, error) {
 	}
 	switch c.Type {
 	case "Sequence":
-		s, byteLevel := splitter(wholeText), false
+		var s splitter // nil until a step does something
+		byteLevel := false
 		for _, m := range c.Pretokenizers {
 			step, bl, err := buildPreTokenizer(m)
 			if err != nil {
 				return nil, false, err
 			}
 			s, byteLevel = chain(s, step), byteLevel || bl
+		}
+		if s == nil {
+			s = wholeText
 		}
 		return s, byteLevel, nil
 	case "Split":

@@ -101,100 +101,82 @@ func jsonString(lit []byte, escaped bool) (string, error) {
 	return s, nil
 }
 
-// eachMember calls fn with the key and raw value of every member of the JSON object
-// data.
-func eachMember(data []byte, fn func(key string, value []byte) error) error {
-	return eachRawMember(data, func(lit []byte, escaped bool, value []byte) error {
-		key, err := jsonString(lit, escaped)
-		if err != nil {
-			return err
-		}
-		return fn(key, value)
-	})
-}
-
-// eachRawMember is eachMember with the key as its literal (quotes included) and
-// whether that holds escapes, saving a string per member.
-func eachRawMember(data []byte, fn func(key []byte, escaped bool, value []byte) error) error {
-	i := skipSpace(data, 0)
+// scanObject walks the JSON object that starts at data[i]. For every member it calls
+// member with the key literal data[key.start:key.end] (quotes included), whether the
+// key holds escapes, and the index where the value starts; member consumes the value
+// and returns the index just past it. scanObject returns the index just past the
+// object.
+func scanObject(data []byte, i int, member func(key span, escaped bool, v int) (int, error)) (int, error) {
 	if i >= len(data) || data[i] != '{' {
-		return fmt.Errorf("%w: expected an object", errJSON)
+		return 0, fmt.Errorf("%w: expected an object at byte %d", errJSON, i)
 	}
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == '}' {
-		return nil
+		return i + 1, nil
 	}
 	for {
 		if i >= len(data) || data[i] != '"' {
-			return fmt.Errorf("%w: expected a key at byte %d", errJSON, i)
+			return 0, fmt.Errorf("%w: expected a key at byte %d", errJSON, i)
 		}
 		end, escaped, err := skipString(data, i)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		key := data[i:end]
+		key := span{int32(i), int32(end)}
 		i = skipSpace(data, end)
 		if i >= len(data) || data[i] != ':' {
-			return fmt.Errorf("%w: expected ':' at byte %d", errJSON, i)
+			return 0, fmt.Errorf("%w: expected ':' at byte %d", errJSON, i)
 		}
-		i = skipSpace(data, i+1)
-		vend, err := skipValue(data, i)
+		v := skipSpace(data, i+1)
+		vend, err := member(key, escaped, v)
 		if err != nil {
-			return err
-		}
-		if err := fn(key, escaped, data[i:vend]); err != nil {
-			return err
+			return 0, err
 		}
 		i = skipSpace(data, vend)
 		if i < len(data) && data[i] == '}' {
-			return nil
+			return i + 1, nil
 		}
 		if i >= len(data) || data[i] != ',' {
-			return fmt.Errorf("%w: expected ',' or '}' at byte %d", errJSON, i)
+			return 0, fmt.Errorf("%w: expected ',' or '}' at byte %d", errJSON, i)
 		}
 		i = skipSpace(data, i+1)
 	}
 }
 
-// eachElement calls fn with the raw bytes of every element of the JSON array data.
-func eachElement(data []byte, fn func(value []byte) error) error {
-	i := skipSpace(data, 0)
+// scanArray walks the JSON array that starts at data[i], calling element with the
+// index where each element starts; element returns the index just past it. scanArray
+// returns the index just past the array.
+func scanArray(data []byte, i int, element func(v int) (int, error)) (int, error) {
 	if i >= len(data) || data[i] != '[' {
-		return fmt.Errorf("%w: expected an array", errJSON)
+		return 0, fmt.Errorf("%w: expected an array at byte %d", errJSON, i)
 	}
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == ']' {
-		return nil
+		return i + 1, nil
 	}
 	for {
-		end, err := skipValue(data, i)
+		end, err := element(i)
 		if err != nil {
-			return err
-		}
-		if err := fn(data[i:end]); err != nil {
-			return err
+			return 0, err
 		}
 		i = skipSpace(data, end)
 		if i < len(data) && data[i] == ']' {
-			return nil
+			return i + 1, nil
 		}
 		if i >= len(data) || data[i] != ',' {
-			return fmt.Errorf("%w: expected ',' or ']' at byte %d", errJSON, i)
+			return 0, fmt.Errorf("%w: expected ',' or ']' at byte %d", errJSON, i)
 		}
 		i = skipSpace(data, i+1)
 	}
 }
 
-// stringValue decodes a raw JSON string value.
-func stringValue(raw []byte) (string, error) {
-	if len(raw) < 2 || raw[0] != '"' {
-		return "", fmt.Errorf("%w: expected a string, got %.20q", errJSON, raw)
+// appendMember appends "key":value to the JSON object being built in obj (which
+// starts with '{').
+func appendMember(obj, key, value []byte) []byte {
+	if len(obj) > 1 {
+		obj = append(obj, ',')
 	}
-	end, escaped, err := skipString(raw, 0)
-	if err != nil || end != len(raw) {
-		return "", fmt.Errorf("%w: bad string %.20q", errJSON, raw)
-	}
-	return jsonString(raw, escaped)
+	return append(append(append(obj, key...), ':'), value...)
 }
 
 // intValue decodes a raw JSON integer that fits in an int32.
@@ -223,27 +205,4 @@ func intValue(raw []byte) (int32, error) {
 		return 0, fmt.Errorf("%w: id %q out of range", errJSON, raw)
 	}
 	return int32(n), nil
-}
-
-// withoutMembers returns the JSON object data without the members named in skip,
-// which are passed to keep instead.
-func withoutMembers(data []byte, keep func(key string, value []byte) error, skip ...string) ([]byte, error) {
-	out := []byte{'{'}
-	err := eachMember(data, func(key string, value []byte) error {
-		for _, s := range skip {
-			if key == s {
-				return keep(key, value)
-			}
-		}
-		if len(out) > 1 {
-			out = append(out, ',')
-		}
-		k, err := json.Marshal(key)
-		if err != nil {
-			return err
-		}
-		out = append(append(append(out, k...), ':'), value...)
-		return nil
-	})
-	return append(out, '}'), err
 }
