@@ -125,8 +125,8 @@ func (a *addedVocab) split(m *matcher, dst []int32, text string,
 // isWordChar approximates \w of Rust's regex crate, which HF uses for single_word:
 // letters, marks, decimal and letter numbers, connector punctuation and the joiners.
 func isWordChar(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.In(r, unicode.Nd, unicode.Nl, unicode.Pc) ||
-		r == 0x200C || r == 0x200D
+	return unicode.IsLetter(r) || unicode.IsMark(r) ||
+		unicode.In(r, unicode.Nd, unicode.Nl, unicode.Pc) || r == 0x200C || r == 0x200D
 }
 
 func endsWithWordChar(s string) bool {

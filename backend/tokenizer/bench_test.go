@@ -152,7 +152,8 @@ func TestEncodeThroughputReport(t *testing.T) {
 	mb := float64(corpusBytes(chunks)) / (1 << 20)
 	report := func(what string, wall, cpu time.Duration) {
 		t.Logf("%-40s %7.2f MB/s wall  %7.2f MB/s cpu  (%.2f MB in %v wall, %v cpu)",
-			what, mb/wall.Seconds(), mb/cpu.Seconds(), mb, wall.Round(time.Millisecond), cpu.Round(time.Millisecond))
+			what, mb/wall.Seconds(), mb/cpu.Seconds(), mb,
+			wall.Round(time.Millisecond), cpu.Round(time.Millisecond))
 	}
 
 	// Load time: best of five, the file already in memory.

@@ -125,8 +125,8 @@ func newBPE(m *modelJSON) (*bpe, error) {
 	for c := 0; c < 256; c++ {
 		id, ok := b.vocab[string([]byte{byte(c)})]
 		if !ok {
-			return nil, fmt.Errorf("model.vocab has no token for byte 0x%02X (%q); byte-level BPE needs all 256",
-				c, string(byteChar[c]))
+			return nil, fmt.Errorf("model.vocab has no token for byte 0x%02X (%q); "+
+				"byte-level BPE needs all 256", c, string(byteChar[c]))
 		}
 		b.byteID[c] = id
 	}

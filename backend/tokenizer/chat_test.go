@@ -91,7 +91,8 @@ func TestChatTemplateMatchesJinja2(t *testing.T) {
 func TestApplyChatTemplate(t *testing.T) {
 	tok := loadModel(t, "llama3_1")
 	msgs := []Message{{Role: "user", Content: "안녕!"}}
-	text, err := tok.ApplyChatTemplate(msgs, ChatOptions{AddGenerationPrompt: true, System: "Be brief."})
+	opts := ChatOptions{AddGenerationPrompt: true, System: "Be brief."}
+	text, err := tok.ApplyChatTemplate(msgs, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

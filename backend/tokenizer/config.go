@@ -79,7 +79,8 @@ func (c *chatConfig) read(cfg *tokenizerConfigJSON, path string) error {
 	// A list of named templates: the one named "default" is the chat template.
 	var named []struct{ Name, Template string }
 	if err := json.Unmarshal(cfg.ChatTemplate, &named); err != nil {
-		return fmt.Errorf("%s: chat_template must be a string or a list of {name, template}: %w", path, err)
+		return fmt.Errorf("%s: chat_template must be a string or a list of {name, template}: %w",
+			path, err)
 	}
 	for _, n := range named {
 		if n.Name == "default" {

@@ -394,7 +394,8 @@ func templateProcessor(c *componentJSON) (postProcessor, error) {
 		case piece.SpecialToken != nil:
 			tok, ok := c.SpecialTokens[piece.SpecialToken.ID]
 			if !ok {
-				return p, fmt.Errorf("post_processor: special token %q missing from special_tokens", piece.SpecialToken.ID)
+				return p, fmt.Errorf("post_processor: special token %q missing from special_tokens",
+					piece.SpecialToken.ID)
 			}
 			if seen {
 				p.suffix = append(p.suffix, tok.IDs...)

@@ -106,7 +106,8 @@ func jsonString(lit []byte, escaped bool) (string, error) {
 // key holds escapes, and the index where the value starts; member consumes the value
 // and returns the index just past it. scanObject returns the index just past the
 // object.
-func scanObject(data []byte, i int, member func(key span, escaped bool, v int) (int, error)) (int, error) {
+func scanObject(data []byte, i int,
+	member func(key span, escaped bool, v int) (int, error)) (int, error) {
 	if i >= len(data) || data[i] != '{' {
 		return 0, fmt.Errorf("%w: expected an object at byte %d", errJSON, i)
 	}

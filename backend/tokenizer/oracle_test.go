@@ -193,7 +193,8 @@ func TestRoundTrip(t *testing.T) {
 func checkHashes(t *testing.T, name string, o *oracleFile, corpusData []byte) {
 	t.Helper()
 	if got := sha256Hex(corpusData); got != o.CorpusSHA256 {
-		t.Fatalf("testdata/corpus.json changed since the %s fixture was made: rerun tools/tokenizer-oracle", name)
+		t.Fatalf("testdata/corpus.json changed since the %s fixture was made: "+
+			"rerun tools/tokenizer-oracle", name)
 	}
 	data, err := os.ReadFile(needData(t, filepath.Join(modelDirs[name], "tokenizer.json")))
 	if err != nil {
