@@ -104,6 +104,12 @@ func affine4TableRows(a *Affine, dst, tables, xsum []float32, n, lo, hi int, s *
 	perVector := tableEntries(a.cols)
 	chunk := hi - lo
 
+	// Pull the chunk's codes (contiguous, a few hundred KiB) into cache in
+	// one sequential pass, which the hardware prefetchers stream at full
+	// bandwidth; the group loop below then walks them with a stride of a
+	// row and would otherwise wait on a cache miss per row and group pair.
+	s.touch(a.weight[lo*a.wordsPerRow : hi*a.wordsPerRow])
+
 	// Scratch: scales and biases of the chunk, group-major.
 	buf := s.floats(2 * chunk * groups)
 	scales, biases := buf[:chunk*groups], buf[chunk*groups:]

@@ -26,8 +26,11 @@ func TestReportKernelBandwidth(t *testing.T) {
 		t.Skip("set KNOBS_QUANT_REPORT=1 to measure kernel bandwidth")
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
+	procs := runtime.GOMAXPROCS(0)
+	c0, w0 := processCPU(), time.Now()
 	before := MeasureReadBandwidth()
-	fmt.Printf("read bandwidth: %.2f GB/s (GOMAXPROCS=%d)\n", before, runtime.GOMAXPROCS(0))
+	fmt.Printf("read bandwidth: %.2f GB/s (GOMAXPROCS=%d; the probe got %.0f%% of the cores)\n",
+		before, procs, 100*(processCPU()-c0).Seconds()/time.Since(w0).Seconds()/float64(procs))
 
 	for _, s := range [][2]int{{8192, 2048}, {128256, 2048}} {
 		base := randomAffine(rng, s[0], s[1], 4, 64, safetensors.BF16)
@@ -52,11 +55,15 @@ func TestReportKernelBandwidth(t *testing.T) {
 			}
 			wall := time.Since(w0)
 			cpu := processCPU() - c0
-			gbs := float64(base.WeightBytes()) * float64(calls) / wall.Seconds() / 1e9
+			bytes := float64(base.WeightBytes()) * float64(calls)
+			gbs := bytes / wall.Seconds() / 1e9
+			// What the run would reach with every core to itself, if the
+			// kernel stays compute-bound: bytes per CPU-second times cores.
+			perCPU := bytes / cpu.Seconds() / 1e9
 			fmt.Printf("%dx%d n=%d: %.2f ms/call, %.2f GB/s of weights = %.0f%% of read bandwidth; "+
-				"CPU %.0f%% of %d cores\n", s[0], s[1], n, wall.Seconds()*1e3/float64(calls), gbs,
-				100*gbs/before, 100*cpu.Seconds()/wall.Seconds()/float64(runtime.GOMAXPROCS(0)),
-				runtime.GOMAXPROCS(0))
+				"CPU %.0f%% of %d cores; %.2f GB/s per CPU-second\n", s[0], s[1], n,
+				wall.Seconds()*1e3/float64(calls), gbs, 100*gbs/before,
+				100*cpu.Seconds()/wall.Seconds()/float64(procs), procs, perCPU)
 		}
 	}
 	fmt.Printf("read bandwidth after: %.2f GB/s\n", MeasureReadBandwidth())
