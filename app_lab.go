@@ -8,6 +8,7 @@ import (
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"github.com/knobs-app/knobs/backend/hub"
 	"github.com/knobs-app/knobs/backend/lab"
 	"github.com/knobs-app/knobs/backend/store"
 )
@@ -126,6 +127,16 @@ func (a *App) LoadModel(ref string) error {
 		return struct{}{}, l.Load(context.Background(), ref)
 	})
 	return err
+}
+
+// LocalModels lists the models on disk that LoadModel can open without the network:
+// the snapshots in the Hugging Face cache and the configured local directories.
+func (a *App) LocalModels() ([]hub.Local, error) {
+	models, err := hub.NewClient(hub.OptionsFromEnv()).List()
+	if models == nil {
+		models = []hub.Local{}
+	}
+	return models, err
 }
 
 // UnloadModel releases the resident model.

@@ -1,3 +1,32 @@
+export namespace hub {
+	
+	export class Local {
+	    repo?: string;
+	    revision?: string;
+	    refs?: string[];
+	    path: string;
+	    size: number;
+	    complete: boolean;
+	    problem?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Local(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.repo = source["repo"];
+	        this.revision = source["revision"];
+	        this.refs = source["refs"];
+	        this.path = source["path"];
+	        this.size = source["size"];
+	        this.complete = source["complete"];
+	        this.problem = source["problem"];
+	    }
+	}
+
+}
+
 export namespace lab {
 	
 	export class Candidate {

@@ -3,6 +3,7 @@
 import {lab} from '../models';
 import {store} from '../models';
 import {main} from '../models';
+import {hub} from '../models';
 
 export function CancelColumn(arg1:number):Promise<boolean>;
 
@@ -33,6 +34,8 @@ export function ListRuns(arg1:main.HistoryQuery):Promise<Array<store.Run>>;
 export function LoadModel(arg1:string):Promise<void>;
 
 export function LoadSettings():Promise<store.Settings>;
+
+export function LocalModels():Promise<Array<hub.Local>>;
 
 export function Presets(arg1:boolean):Promise<Array<store.Preset>>;
 

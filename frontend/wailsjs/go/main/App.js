@@ -62,6 +62,10 @@ export function LoadSettings() {
   return window['go']['main']['App']['LoadSettings']();
 }
 
+export function LocalModels() {
+  return window['go']['main']['App']['LocalModels']();
+}
+
 export function Presets(arg1) {
   return window['go']['main']['App']['Presets'](arg1);
 }
