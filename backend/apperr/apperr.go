@@ -70,7 +70,8 @@ func Message(err error) string {
 
 // sentence capitalises s and ends it with a full stop, since internal errors are
 // lowercase fragments without trailing punctuation. A first word that is an identifier
-// (top_p, min_p) keeps its case, so that the user can search for it.
+// (top_p, min_p) or a one-word knob key (temp, seed) keeps its case, so that the user
+// can search for it and recognise the knob: "temp must be …", never "Temp must be …".
 func sentence(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -80,7 +81,7 @@ func sentence(s string) string {
 	if i := strings.IndexAny(s, " \t\n"); i >= 0 {
 		first = s[:i]
 	}
-	if isLowerWord(first) {
+	if isLowerWord(first) && !knobKeys[strings.TrimSuffix(first, ":")] {
 		s = strings.ToUpper(s[:1]) + s[1:]
 	}
 	if !strings.ContainsAny(s[len(s)-1:], ".!?") {
@@ -88,6 +89,10 @@ func sentence(s string) string {
 	}
 	return s
 }
+
+// knobKeys are the regime keys (the CLI's and the JSON's) made of one plain word; keys
+// with an underscore are identifiers already.
+var knobKeys = map[string]bool{"temp": true, "seed": true, "sampler": true}
 
 // isLowerWord reports whether w is made of ASCII lowercase letters only, with an
 // optional trailing colon.

@@ -59,6 +59,24 @@ func TestFormat(t *testing.T) {
 			want: Error{Code: "invalid_knob", Message: "First\ntop_p must be in (0, 1], got 1.5."},
 		},
 		{
+			name: "knob key keeps its case",
+			err:  errors.New("temp must be 0 (greedy) or a finite number ≥ 1e-300, got -0.1"),
+			want: Error{
+				Code:    "internal",
+				Message: "temp must be 0 (greedy) or a finite number ≥ 1e-300, got -0.1.",
+			},
+		},
+		{
+			name: "knob key with a colon keeps its case",
+			err:  errors.New("seed: must be at most 9007199254740991"),
+			want: Error{Code: "internal", Message: "seed: must be at most 9007199254740991."},
+		},
+		{
+			name: "a word that starts like a knob key is capitalised",
+			err:  errors.New("temperature out of range"),
+			want: Error{Code: "internal", Message: "Temperature out of range."},
+		},
+		{
 			name: "nil",
 			err:  nil,
 			want: Error{},
