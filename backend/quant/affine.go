@@ -159,9 +159,10 @@ func (a *Affine) scalesGroupMajor(scales, biases []float32, lo, hi int) {
 	b16 := a.biases16[lo*groups : hi*groups]
 	for g := range groups {
 		gs, gb := scales[g*chunk:(g+1)*chunk], biases[g*chunk:(g+1)*chunk]
-		for i, k := 0, g; i < len(gs) && i < len(gb) && k < len(s16) && k < len(b16); i, k = i+1, k+groups {
+		for i, k := 0, g; i < len(gs) && i < len(gb) && k < len(s16) && k < len(b16); {
 			gs[i] = math.Float32frombits(uint32(s16[k]) << 16)
 			gb[i] = math.Float32frombits(uint32(b16[k]) << 16)
+			i, k = i+1, k+groups
 		}
 	}
 }

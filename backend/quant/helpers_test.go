@@ -22,7 +22,8 @@ func encodeAs(name string, dtype safetensors.DType, shape []int, v []float32) sa
 
 // randomAffine builds an affine matrix with uniformly random codes and scales
 // and biases of a realistic size (weights around ±0.05) in the given dtype.
-func randomAffine(rng *rand.Rand, rows, cols, bits, groupSize int, dtype safetensors.DType) *Affine {
+func randomAffine(rng *rand.Rand, rows, cols, bits, groupSize int,
+	dtype safetensors.DType) *Affine {
 	words := make([]uint32, rows*cols*bits/32)
 	for i := range words {
 		words[i] = rng.Uint32()
@@ -41,8 +42,8 @@ func randomAffine(rng *rand.Rand, rows, cols, bits, groupSize int, dtype safeten
 	w := safetensors.Tensor{Name: "w.weight", DType: safetensors.U32,
 		Shape: []int{rows, cols * bits / 32}, Data: safetensors.EncodeU32(words)}
 	gs := []int{rows, cols / groupSize}
-	m, err := NewAffine(w, encodeAs("w.scales", dtype, gs, scales), encodeAs("w.biases", dtype, gs, biases),
-		bits, groupSize)
+	m, err := NewAffine(w, encodeAs("w.scales", dtype, gs, scales),
+		encodeAs("w.biases", dtype, gs, biases), bits, groupSize)
 	if err != nil {
 		panic(err)
 	}
@@ -51,7 +52,8 @@ func randomAffine(rng *rand.Rand, rows, cols, bits, groupSize int, dtype safeten
 
 // randomDense builds a dense matrix with weights uniform in ±0.1.
 func randomDense(rng *rand.Rand, rows, cols int, dtype safetensors.DType) *Dense {
-	m, err := NewDense(encodeAs("w.weight", dtype, []int{rows, cols}, randomVector(rng, rows*cols, 0.1)))
+	w := randomVector(rng, rows*cols, 0.1)
+	m, err := NewDense(encodeAs("w.weight", dtype, []int{rows, cols}, w))
 	if err != nil {
 		panic(err)
 	}

@@ -16,7 +16,8 @@ import (
 func TestNewAffineValidation(t *testing.T) {
 	u32 := func(shape ...int) safetensors.Tensor {
 		n := shape[0] * shape[1]
-		return safetensors.Tensor{Name: "w.weight", DType: safetensors.U32, Shape: shape, Data: make([]byte, 4*n)}
+		return safetensors.Tensor{Name: "w.weight", DType: safetensors.U32, Shape: shape,
+			Data: make([]byte, 4*n)}
 	}
 	bf := func(name string, shape ...int) safetensors.Tensor {
 		return encodeAs(name, safetensors.BF16, shape, make([]float32, shape[0]*shape[1]))
@@ -309,7 +310,8 @@ func assertSameBits(t *testing.T, what string, got, want []float32) {
 	t.Helper()
 	for i := range want {
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			t.Fatalf("%s: element %d = %x, want %x", what, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+			t.Fatalf("%s: element %d = %x, want %x", what, i,
+				math.Float32bits(got[i]), math.Float32bits(want[i]))
 		}
 	}
 }
@@ -351,7 +353,8 @@ func TestMatMulPanicsOnShortBuffers(t *testing.T) {
 func TestWeightBytes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	// 8192x2048 4-bit g64 BF16: 8 MiB of codes + 2 * 8192*32 * 2 bytes.
-	if got, want := randomAffine(rng, 8192, 2048, 4, 64, safetensors.BF16).WeightBytes(), int64(8<<20+2*8192*32*2); got != want {
+	m := randomAffine(rng, 8192, 2048, 4, 64, safetensors.BF16)
+	if got, want := m.WeightBytes(), int64(8<<20+2*8192*32*2); got != want {
 		t.Errorf("affine WeightBytes = %d, want %d", got, want)
 	}
 	if got := randomDense(rng, 3, 8, safetensors.BF16).WeightBytes(); got != 48 {

@@ -27,7 +27,8 @@ import (
 // Codes are also clamped at 0, which the GPU kernel leaves to the uint8 cast.
 // It panics on a bits or group size outside SupportedBits and
 // SupportedGroupSizes or on a shape that does not fit: that is a programming error.
-func Quantize(w []float32, rows, cols, bits, groupSize int) (packed []uint32, scales, biases []float32) {
+func Quantize(w []float32, rows, cols, bits, groupSize int) (
+	packed []uint32, scales, biases []float32) {
 	if !slices.Contains(SupportedBits, bits) || !slices.Contains(SupportedGroupSizes, groupSize) ||
 		cols%groupSize != 0 || len(w) != rows*cols {
 		panic(fmt.Sprintf("quant.Quantize: %d floats as [%d][%d] with bits %d, group size %d",

@@ -35,7 +35,8 @@ type tensorInfo struct {
 // parseHeader validates the JSON header of file (named in errors) against a
 // data section of dataLen bytes and returns the tensors sorted by name and the
 // metadata. It never panics, whatever the input.
-func parseHeader(file string, header []byte, dataLen int64) ([]tensorInfo, map[string]string, error) {
+func parseHeader(file string, header []byte, dataLen int64) (
+	[]tensorInfo, map[string]string, error) {
 	fail := func(tensor, format string, args ...any) error {
 		return &FormatError{File: file, Tensor: tensor, Problem: fmt.Sprintf(format, args...)}
 	}
@@ -79,7 +80,8 @@ func parseHeader(file string, header []byte, dataLen int64) ([]tensorInfo, map[s
 func parseEntry(name string, msg json.RawMessage, dataLen int64) (tensorInfo, error) {
 	var e headerEntry
 	if err := json.Unmarshal(msg, &e); err != nil {
-		return tensorInfo{}, fmt.Errorf("entry is not an object with dtype, shape and data_offsets: %v", err)
+		return tensorInfo{}, fmt.Errorf(
+			"entry is not an object with dtype, shape and data_offsets: %v", err)
 	}
 	switch {
 	case e.DType == nil:
@@ -91,7 +93,8 @@ func parseEntry(name string, msg json.RawMessage, dataLen int64) (tensorInfo, er
 	}
 	dtype := DType(*e.DType)
 	if dtype.Size() == 0 {
-		return tensorInfo{}, fmt.Errorf("dtype %q is not supported (supported: %s)", dtype, supportedDTypes)
+		return tensorInfo{}, fmt.Errorf("dtype %q is not supported (supported: %s)",
+			dtype, supportedDTypes)
 	}
 
 	offsets := *e.DataOffsets
@@ -100,7 +103,8 @@ func parseEntry(name string, msg json.RawMessage, dataLen int64) (tensorInfo, er
 	}
 	begin, end := offsets[0], offsets[1]
 	if begin < 0 || begin > end || end > dataLen {
-		return tensorInfo{}, fmt.Errorf("data_offsets [%d, %d] must satisfy 0 <= begin <= end <= %d (data section size)",
+		return tensorInfo{}, fmt.Errorf(
+			"data_offsets [%d, %d] must satisfy 0 <= begin <= end <= %d (data section size)",
 			begin, end, dataLen)
 	}
 
