@@ -4,7 +4,8 @@
 #   make test    everything CI checks: Go, frontend and a headless smoke test
 #   make build   the desktop binary, build/bin/knobs
 #   make cli     the headless CLI, build/bin/knobs-cli
-#   make bench   benchmarks (nothing to measure yet)
+#   make bench   engine speed on a random model of the Llama 3.2 1B shape
+#   make e2e     browser end-to-end tests against the real backend (part of make test)
 #
 # The desktop build reproduces "wails build": generate the bindings, build the
 # frontend, then compile with the desktop tags.
@@ -34,7 +35,7 @@ endif
 DEBIAN_PACKAGES := \
 	build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
 	xvfb imagemagick xauth dbus dbus-x11 xdotool python3 chromium fonts-dejavu-core \
-	fonts-noto-cjk python3-torch python3-numpy bible-kjv-text python3-jinja2
+	fonts-noto-cjk python3-torch python3-numpy bible-kjv-text python3-jinja2 python3-regex
 
 .PHONY: help
 help:
@@ -121,6 +122,7 @@ vet:
 
 gotest:
 	$(GO) test ./...
+	$(GO) test -race ./backend/lab/...
 
 # bindings-check regenerates frontend/wailsjs and reports when it differs from the
 # committed files (an error in CI): after changing a bound method, commit the result.
@@ -148,9 +150,11 @@ smoke: build
 # --- bench ----------------------------------------------------------------------
 
 .PHONY: bench
+# bench measures prefill and decode of the real engine on a random checkpoint of the
+# Llama 3.2 1B shape (written once into the user cache dir), one column and five.
 bench:
-	@echo "make bench: nothing to measure yet. The engine (issue 3) will add"
-	@echo "  go run ./cmd/knobs bench ...; until then this target measures nothing."
+	$(GO) run ./cmd/knobs bench --shape llama-3.2-1b --columns 1
+	$(GO) run ./cmd/knobs bench --shape llama-3.2-1b --columns 5
 
 # --- housekeeping ---------------------------------------------------------------
 

@@ -6,22 +6,44 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/knobs-app/knobs/backend/lab"
+	"github.com/knobs-app/knobs/backend/store"
 )
 
 // EnvReadyFile names the environment variable holding a file to which Ready appends the
 // title the frontend reports. The smoke test waits on it instead of sleeping.
 const EnvReadyFile = "KNOBS_READY_FILE"
 
-// EnvMenuBarOnly set to 1 hides the Dock icon on macOS.
-//
-// TODO(#6): read the persisted "menu-bar only" setting once backend/store has one;
-// the environment variable stays as an override.
+// EnvMenuBarOnly set to 1 hides the Dock icon on macOS and 0 shows it, whatever the
+// saved "menu-bar only" setting says.
 const EnvMenuBarOnly = "KNOBS_MENUBAR_ONLY"
+
+// EnvModel names a model (anything LoadModel accepts) to load as soon as the app starts;
+// the smoke and end-to-end tests point it at a generated tiny model.
+const EnvModel = "KNOBS_MODEL"
+
+// EnvSmokeRun set to 1 makes the app ask the frontend for one "Run all" (EventRunAll)
+// once the frontend is ready and the model of KNOBS_MODEL has loaded. Only tests set it.
+const EnvSmokeRun = "KNOBS_SMOKE_RUN"
+
+// Runtime events of the app shell; the frontend's services listen to them.
+const (
+	// EventNavigate carries a route such as "#/quick" that the window must show.
+	EventNavigate = "app:navigate"
+	// EventRunAll asks the frontend to run all its columns as the Run all button does.
+	EventRunAll = "app:run-all"
+)
+
+// RouteQuick is the frontend route of the compact quick-compare view.
+const RouteQuick = "#/quick"
 
 // App is the Go side of the window: a thin adapter whose exported methods are bound
 // to the frontend (see frontend/wailsjs/go/main/App.d.ts). It owns no product logic;
@@ -34,6 +56,15 @@ type App struct {
 
 	tray     *tray       // nil when the tray is not started (bindings build)
 	quitting atomic.Bool // set once a real quit begins, so beforeClose lets it through
+
+	// emit sends a runtime event to the frontend: runtime.EventsEmit in the window,
+	// the server-sent event hub in the HTTP bridge (bridge_http.go). Nil until either
+	// has started; events sent before are dropped.
+	emit func(name string, data ...any)
+
+	ready       chan struct{} // closed by the first Ready
+	readyOnce   sync.Once
+	modelLoaded chan struct{} // closed when the model of KNOBS_MODEL has loaded
 
 	// Backend services. Each capability adds its field here and constructs it in
 	// NewApp; its bound methods live in a file of their own (the lab's in app_lab.go).
@@ -50,7 +81,8 @@ type Status struct {
 
 // NewApp returns the adapter with its backend services constructed.
 func NewApp(logger *slog.Logger, version string) *App {
-	a := &App{logger: logger, version: version}
+	a := &App{logger: logger, version: version,
+		ready: make(chan struct{}), modelLoaded: make(chan struct{})}
 
 	// Construct backend services here; release them in shutdown.
 	a.lab = newLabService(a)
@@ -68,6 +100,7 @@ func (a *App) bindings() []any {
 // KNOBS_READY_FILE is set, appended to that file as one line.
 func (a *App) Ready(title string) error {
 	a.logger.Info("frontend ready", "title", title)
+	a.readyOnce.Do(func() { close(a.ready) })
 	path := os.Getenv(EnvReadyFile)
 	if path == "" {
 		return nil
@@ -86,22 +119,107 @@ func (a *App) Ready(title string) error {
 	return nil
 }
 
+// UIReport is called by the frontend to tell a test what it shows: name is what was
+// reported (for example "run-all-done"), detail its text. It is logged and, like Ready,
+// appended to KNOBS_READY_FILE as one line "name: detail" (newlines become spaces).
+func (a *App) UIReport(name, detail string) error {
+	a.logger.Info("frontend report", "name", name, "bytes", len(detail))
+	path := os.Getenv(EnvReadyFile)
+	if path == "" {
+		return nil
+	}
+	line := name + ": " + strings.Join(strings.Fields(detail), " ")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("write ready file: %w", err)
+	}
+	_, err = fmt.Fprintln(f, line)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write ready file: %w", err)
+	}
+	return nil
+}
+
 // Status reports the backend's state for the status bar.
 func (a *App) Status() Status {
-	return Status{
+	s := Status{
 		Version: a.version,
 		Tray:    a.tray != nil && a.tray.running(),
+	}
+	if ls, err := a.LabStatus(); err == nil && ls.State == lab.StateReady {
+		s.Model, s.ModelLoaded = ls.Ref, true
+		if s.Model == "" {
+			s.Model = ls.Identity.Ref
+		}
+	}
+	return s
+}
+
+// sendEvent emits a runtime event to the frontend, if there is one to send to yet.
+func (a *App) sendEvent(name string, data ...any) {
+	if a.emit != nil {
+		a.emit(name, data...)
 	}
 }
 
 // startup runs when the window exists, before the frontend loads.
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
-	setMenuBarOnly(os.Getenv(EnvMenuBarOnly) == "1")
+	a.emit = func(name string, data ...any) { runtime.EventsEmit(ctx, name, data...) }
+	setMenuBarOnly(menuBarOnly(a.logger))
 	if a.tray != nil && !trayStartsInMain {
 		a.tray.start()
 	}
 	a.quitOnSignal()
+	a.startServices()
+}
+
+// startServices starts what the environment asks for at launch: loading the model of
+// KNOBS_MODEL and, with KNOBS_SMOKE_RUN, one Run all once the frontend is ready. The
+// window and the HTTP bridge both call it once their emitter is set.
+func (a *App) startServices() {
+	ref := os.Getenv(EnvModel)
+	if ref == "" {
+		return
+	}
+	go func() {
+		if err := a.LoadModel(ref); err != nil {
+			a.logger.Error("load the model of "+EnvModel, "err", err, "model", ref)
+			return
+		}
+		a.logger.Info("model loaded", "model", ref)
+		close(a.modelLoaded)
+	}()
+	if os.Getenv(EnvSmokeRun) != "1" {
+		return
+	}
+	go func() {
+		<-a.ready
+		<-a.modelLoaded
+		a.logger.Info("asking the frontend to run all columns")
+		a.sendEvent(EventRunAll)
+	}()
+}
+
+// menuBarOnly reports whether to hide the Dock icon: KNOBS_MENUBAR_ONLY when set,
+// otherwise the saved setting.
+func menuBarOnly(logger *slog.Logger) bool {
+	switch os.Getenv(EnvMenuBarOnly) {
+	case "1":
+		return true
+	case "0":
+		return false
+	}
+	path := store.DefaultPaths().SettingsPath()
+	s, _, err := store.LoadSettings(path)
+	if err != nil {
+		logger.Warn("read the menu-bar-only setting", "err", err, "path", path)
+		return false
+	}
+	return s.MenuBarOnly
 }
 
 // quitOnSignal turns SIGINT and SIGTERM into an orderly quit, so that shutdown runs
@@ -118,11 +236,13 @@ func (a *App) quitOnSignal() {
 	}()
 }
 
-// shutdown runs after the window has closed, before wails.Run returns.
+// shutdown runs after the window has closed, before wails.Run returns. Closing the lab
+// ends a running comparison properly, so that it is not found interrupted next time.
 func (a *App) shutdown(ctx context.Context) {
 	if a.tray != nil {
 		a.tray.stop()
 	}
+	a.lab.close()
 	a.logger.Info("shut down")
 }
 
@@ -148,11 +268,9 @@ func (a *App) showWindow() {
 	runtime.WindowUnminimise(a.ctx)
 }
 
-// quickCompare opens the comparison view.
-//
-// TODO(#8): open the compact quick-compare view once it exists; until then it
-// is the main window.
+// quickCompare shows the window at the compact quick-compare route.
 func (a *App) quickCompare() {
+	a.sendEvent(EventNavigate, RouteQuick)
 	a.showWindow()
 }
 

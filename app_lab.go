@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wailsapp/wails/v2/pkg/runtime"
-
 	"github.com/knobs-app/knobs/backend/hub"
 	"github.com/knobs-app/knobs/backend/lab"
 	"github.com/knobs-app/knobs/backend/store"
@@ -41,12 +39,8 @@ func newLabService(a *App) *labService {
 	return &labService{app: a}
 }
 
-// emit sends a runtime event once the window exists.
-func (s *labService) emit(name string, data any) {
-	if s.app.ctx != nil {
-		runtime.EventsEmit(s.app.ctx, name, data)
-	}
-}
+// emit sends a runtime event once the window (or the HTTP bridge) exists.
+func (s *labService) emit(name string, data any) { s.app.sendEvent(name, data) }
 
 // emitRun forwards a comparison event to the frontend.
 func (s *labService) emitRun(ev lab.Event) { s.emit(EventLabRun, ev) }

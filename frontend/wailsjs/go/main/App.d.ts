@@ -57,4 +57,6 @@ export function SetPresetHidden(arg1:number,arg2:boolean):Promise<void>;
 
 export function Status():Promise<main.Status>;
 
+export function UIReport(arg1:string,arg2:string):Promise<void>;
+
 export function UnloadModel():Promise<void>;

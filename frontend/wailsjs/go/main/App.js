@@ -106,6 +106,10 @@ export function Status() {
   return window['go']['main']['App']['Status']();
 }
 
+export function UIReport(arg1, arg2) {
+  return window['go']['main']['App']['UIReport'](arg1, arg2);
+}
+
 export function UnloadModel() {
   return window['go']['main']['App']['UnloadModel']();
 }
