@@ -225,6 +225,9 @@ var lineRE = regexp.MustCompile(`(?i)line[:=]? ?(\d+)`)
 
 // templateError wraps a gonja error with the file and, when gonja names one, the line.
 // gonja quotes the whole template source in parse errors; that part is dropped.
+//
+// TODO(#4): gonja reports some syntax errors (an unexpected delimiter found by its
+// lexer) as "Line: 0"; such errors name the file but no line.
 func templateError(file string, err error) error {
 	var te *TemplateError
 	if errors.As(err, &te) {
