@@ -36,19 +36,32 @@ func fixtureTemplates(t *testing.T) map[string][2]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	qwenPath := needData(t, "qwen3/tokenizer_config.json")
-	var qwen tokenizerConfigJSON
-	if _, err := readJSON(qwenPath, &qwen); err != nil {
-		t.Fatal(err)
-	}
-	var qwenTemplate string
-	if err := json.Unmarshal(qwen.ChatTemplate, &qwenTemplate); err != nil {
+	llama31 := needData(t, "templates/meta-llama-Llama-3.1-8B-Instruct.jinja")
+	data31, err := os.ReadFile(llama31)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return map[string][2]string{
 		"llama3.2": {string(data), llama},
-		"qwen3":    {qwenTemplate, qwenPath},
+		"llama3.1": {string(data31), llama31},
+		"llama3":   configTemplate(t, "llama3/tokenizer_config.json"),
+		"qwen3":    configTemplate(t, "qwen3/tokenizer_config.json"),
 	}
+}
+
+// configTemplate returns the chat_template of a fetched tokenizer_config.json and its
+// path.
+func configTemplate(t *testing.T, rel string) [2]string {
+	path := needData(t, rel)
+	var cfg tokenizerConfigJSON
+	if _, err := readJSON(path, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	var template string
+	if err := json.Unmarshal(cfg.ChatTemplate, &template); err != nil {
+		t.Fatal(err)
+	}
+	return [2]string{template, path}
 }
 
 // TestChatTemplateMatchesJinja2 requires byte-identical output to Jinja2.

@@ -80,10 +80,17 @@ def main():
     data = sys.argv[1]
     with open(os.path.join(data, "templates", "meta-llama-Llama-3.2-3B-Instruct.jinja")) as f:
         llama32 = f.read()
+    with open(os.path.join(data, "templates", "meta-llama-Llama-3.1-8B-Instruct.jinja")) as f:
+        llama31 = f.read()
+    with open(os.path.join(data, "llama3", "tokenizer_config.json")) as f:
+        llama3 = json.load(f)["chat_template"]
     with open(os.path.join(data, "qwen3", "tokenizer_config.json")) as f:
         qwen3 = json.load(f)["chat_template"]
+    llama_tokens = {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"}
     templates = {
-        "llama3.2": (llama32, {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"}),
+        "llama3.2": (llama32, llama_tokens),
+        "llama3.1": (llama31, llama_tokens),
+        "llama3": (llama3, llama_tokens),
         "qwen3": (qwen3, {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"}),
     }
     cases = []
