@@ -1,10 +1,13 @@
+//go:build !bridge
+
 // Knobs is a desktop app that runs a small language model locally and shows what the
 // sampling knobs (temperature, top_p, top_k, min_p, repetition_penalty, seed) do to
 // its output, side by side.
 //
 // This package is the desktop shell: the Wails window, the tray or menu-bar icon and
 // the wiring between them and the backend. The desktop build needs the build tags
-// desktop,production (and webkit2_41 on Linux); see the Makefile.
+// desktop,production (and webkit2_41 on Linux); see the Makefile. With the tag bridge
+// the same App is served over HTTP to a browser instead (bridge_http.go), for tests.
 package main
 
 import (
@@ -23,9 +26,6 @@ import (
 	"github.com/knobs-app/knobs/backend/apperr"
 	"github.com/knobs-app/knobs/backend/applog"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
 
 //go:embed build/appicon.png
 var appIcon []byte
@@ -112,9 +112,6 @@ func appOptions(app *App) *options.App {
 		},
 	}
 }
-
-// aboutText is the body of the About box on every platform.
-const aboutText = "See what the sampling knobs do, on a small model running on this computer."
 
 // appMenu is the application menu. On macOS it holds the About item (through
 // menu.AppMenu), Edit (so that copy and paste work in the prompt) and Window. Linux
