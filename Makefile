@@ -58,7 +58,7 @@ deps-go:
 
 # --- build ----------------------------------------------------------------------
 
-.PHONY: build bindings frontend cli
+.PHONY: build bindings frontend cli bridge
 build: deps bindings frontend
 	$(GO) build -tags $(DESKTOP_TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
 	@echo "built $(BIN)"
@@ -72,6 +72,10 @@ bindings:
 
 frontend: frontend/node_modules/.installed bindings
 	cd frontend && $(NPM) run --silent build
+
+# bridge is the App served over HTTP to a browser, for the end-to-end tests.
+bridge:
+	$(GO) build -tags bridge -o build/bin/knobs-bridge .
 
 cli:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(CLI_BIN) ./cmd/knobs
@@ -100,8 +104,8 @@ endif
 
 # --- test -----------------------------------------------------------------------
 
-.PHONY: test testdata gofmt vet gotest bindings-check frontend-check frontend-test smoke
-test: deps testdata gofmt vet gotest bindings-check frontend-check frontend-test smoke
+.PHONY: test testdata gofmt vet gotest bindings-check frontend-check frontend-test smoke e2e
+test: deps testdata gofmt vet gotest bindings-check frontend-check frontend-test smoke e2e
 	@echo "make test: all passed"
 
 # testdata runs every fetch script that helpers add under scripts/testdata/.
@@ -119,6 +123,7 @@ gofmt:
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags smoke ./tests/...
+	$(GO) vet -tags bridge .
 
 gotest:
 	$(GO) test ./...
@@ -146,6 +151,16 @@ frontend-test: frontend/node_modules/.installed
 smoke: build
 	dbus-run-session -- $(GO) test -tags smoke -count=1 -v ./tests/smoke 2>&1 \
 		| grep -v '^dbus-daemon\[' | grep -v 'SpiRegistry daemon'
+
+# e2e drives the built frontend in Debian's Chromium (playwright-core, never a downloaded
+# browser) against the real backend through the bridge; see tests/e2e. Screenshots stay
+# in artifacts/e2e.
+tests/e2e/node_modules/.installed: tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+e2e: frontend bridge tests/e2e/node_modules/.installed
+	cd tests/e2e && node --test --test-concurrency=1 --test-reporter=spec
 
 # --- bench ----------------------------------------------------------------------
 
