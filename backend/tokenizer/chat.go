@@ -97,17 +97,28 @@ func renderChat(template, file string, specialTokens map[string]string,
 	if opts.System != "" && (len(msgs) == 0 || msgs[0].Role != "system") {
 		msgs = append([]Message{{Role: "system", Content: opts.System}}, msgs...)
 	}
-	now := opts.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
 	deadline := time.Now().Add(templateTimeout)
-
 	tpl, err := parseTemplate(template, file)
 	if err != nil {
 		return "", err
 	}
 
+	data := chatContext(specialTokens, msgs, opts)
+	data["range"] = boundedRange(deadline)
+	data[guardKey] = &renderGuard{deadline: deadline}
+	out := &limitedWriter{max: maxTemplateOutput, deadline: deadline}
+	if err := execute(tpl, out, data); err != nil {
+		return "", templateError(file, err)
+	}
+	return out.b.String(), nil
+}
+
+// chatContext returns the variables HF's apply_chat_template passes to a template.
+func chatContext(specialTokens map[string]string, msgs []Message, opts ChatOptions) map[string]any {
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
 	data := map[string]any{}
 	for k, v := range opts.Vars {
 		data[k] = v
@@ -128,14 +139,7 @@ func renderChat(template, file string, specialTokens map[string]string,
 		return "", fmt.Errorf("template raised: %s", msg)
 	}
 	data["strftime_now"] = func(format string) string { return strftime(format, now) }
-	data["range"] = boundedRange(deadline)
-	data[guardKey] = &renderGuard{deadline: deadline}
-
-	out := &limitedWriter{max: maxTemplateOutput, deadline: deadline}
-	if err := execute(tpl, out, data); err != nil {
-		return "", templateError(file, err)
-	}
-	return out.b.String(), nil
+	return data
 }
 
 // execute runs the template, turning a panic inside the engine into an error.
