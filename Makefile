@@ -128,6 +128,7 @@ vet:
 gotest:
 	$(GO) test ./...
 	$(GO) test -race ./backend/lab/...
+	$(GO) test -tags bridge -run Bridge .
 
 # bindings-check regenerates frontend/wailsjs and reports when it differs from the
 # committed files (an error in CI): after changing a bound method, commit the result.

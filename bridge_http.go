@@ -16,8 +16,8 @@ package main
 // The XDG directories come from the environment, so that tests isolate them.
 
 import (
-	_ "embed"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"flag"

@@ -69,7 +69,10 @@ export async function startBridge(ws) {
 	let output = '';
 	const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
 	const url = await new Promise((res, rej) => {
-		const timer = setTimeout(() => rej(new Error('bridge did not start in 30 s:\n' + output)), 30000);
+		const timer = setTimeout(
+			() => rej(new Error('bridge did not start in 30 s:\n' + output)),
+			30000
+		);
 		const onData = (chunk) => {
 			output += chunk;
 			const m = /listening on (http:\/\/\S+)/.exec(output);

@@ -84,11 +84,10 @@ describe('Knobs in Chromium against the real backend', () => {
 
 	it('mounts and reports ready; the tiny model loads', async () => {
 		await page.waitForFunction(() => document.title === 'Knobs', null, { timeout: 15000 });
-		await page.waitForFunction(
-			async () => (await window.go.main.App.Status()).modelLoaded,
-			null,
-			{ timeout: 30000, polling: 200 }
-		);
+		await page.waitForFunction(async () => (await window.go.main.App.Status()).modelLoaded, null, {
+			timeout: 30000,
+			polling: 200
+		});
 		const status = await backend('Status');
 		assert.equal(status.modelLoaded, true);
 		assert.match(status.model, /model$/);
@@ -200,7 +199,10 @@ describe('Knobs in Chromium against the real backend', () => {
 			assert.equal(r.filteredBy, c.removed_by ?? '', `filter of token ${r.id}`);
 			assert.equal(r.chosen, c.token === sampling.token, `chosen mark of token ${r.id}`);
 		}
-		assert.ok(rows.some((r) => r.chosen), 'no candidate is marked chosen');
+		assert.ok(
+			rows.some((r) => r.chosen),
+			'no candidate is marked chosen'
+		);
 
 		// The entropy is shown rounded; it must round the backend's value.
 		const entropyText = (await byId(inspector, 'inspector-entropy').innerText()).trim();
@@ -237,7 +239,10 @@ describe('Knobs in Chromium against the real backend', () => {
 		);
 		const after = await probs();
 		const sum = after.reduce((a, b) => a + b, 0);
-		assert.ok(after.every((p) => p >= 0 && p <= 1), 'a reshaped probability is out of [0, 1]');
+		assert.ok(
+			after.every((p) => p >= 0 && p <= 1),
+			'a reshaped probability is out of [0, 1]'
+		);
 		assert.ok(sum <= 1 + 1e-6, `the reshaped probabilities sum to ${sum}`);
 
 		// top_p cuts: at a small top_p few bars keep a probability.
@@ -295,7 +300,11 @@ describe('Knobs in Chromium against the real backend', () => {
 			await byId(page, 'nav-main').first().click();
 		} else {
 			await page.keyboard.press('Escape');
-			if ((await byId(page, 'theme-select').isVisible().catch(() => false)) === true) {
+			if (
+				(await byId(page, 'theme-select')
+					.isVisible()
+					.catch(() => false)) === true
+			) {
 				await page.evaluate(() => (location.hash = '#/'));
 			}
 		}
@@ -312,11 +321,10 @@ describe('Knobs in Chromium against the real backend', () => {
 		assert.equal(code.code, 0, `the bridge quit with ${JSON.stringify(code)}`);
 		bridge = await startBridge(ws);
 		await page.goto(bridge.url);
-		await page.waitForFunction(
-			async () => (await window.go.main.App.Status()).modelLoaded,
-			null,
-			{ timeout: 30000, polling: 200 }
-		);
+		await page.waitForFunction(async () => (await window.go.main.App.Status()).modelLoaded, null, {
+			timeout: 30000,
+			polling: 200
+		});
 
 		// The backend kept them.
 		const presets = await backend('Presets', false);
@@ -326,7 +334,10 @@ describe('Knobs in Chromium against the real backend', () => {
 		);
 		if (run.id) {
 			const runs = await backend('ListRuns', { text: prompt });
-			assert.ok(runs.some((r) => r.id === run.id && r.status === 'done'), 'run not in history');
+			assert.ok(
+				runs.some((r) => r.id === run.id && r.status === 'done'),
+				'run not in history'
+			);
 		}
 
 		// The UI shows them.
