@@ -45,6 +45,11 @@ const (
 	SamplerLlamaCpp     = "llama.cpp"
 )
 
+// SamplerNames lists the chains in the order the UI and the CLI help show them.
+func SamplerNames() []string {
+	return []string{SamplerMLXLM, SamplerTransformers, SamplerLlamaCpp}
+}
+
 // Default penalty windows (Params.RepetitionContext = 0): mlx-lm's
 // repetition_context_size default and llama.cpp's penalty_last_n default.
 // transformers penalizes every input id and has no window.

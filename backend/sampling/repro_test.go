@@ -1,6 +1,7 @@
 package sampling
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"runtime"
@@ -109,5 +110,44 @@ func TestGoldenTokens(t *testing.T) {
 		132, 64, 340, 333, 128, 48, 175, 296, 161}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("tokens = %#v\nwant     %#v", got, want)
+	}
+}
+
+// TestLargeVocabulary covers vocabularies big enough for scan's two concurrent halves:
+// the steps are the same with one or two threads, and match the reference chain.
+func TestLargeVocabulary(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	logits := randomLogits(r, scanSplit+12345, 2.5, false)
+	history := []int32{5, 9, 9, 400, 31000}
+	for _, p := range []Params{
+		{Temperature: 0.7, TopP: 0.95, RepetitionPenalty: 1.1},
+		{Temperature: 0.9, TopK: 50, TopP: 0.9, RepetitionPenalty: 1.1, Sampler: SamplerTransformers},
+		{Temperature: 1.2, TopP: 1, MinP: 0.01, RepetitionPenalty: 1.1, FrequencyPenalty: 0.2,
+			Sampler: SamplerLlamaCpp},
+	} {
+		var steps [2]Step
+		for i, procs := range []int{1, 2} {
+			prev := runtime.GOMAXPROCS(procs)
+			s, _ := New(p)
+			step, err := s.Sample(logits, history, 2, NewStream(3, 0), 20)
+			runtime.GOMAXPROCS(prev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps[i] = step
+		}
+		if !reflect.DeepEqual(steps[0], steps[1]) {
+			t.Errorf("%s: GOMAXPROCS 1 and 2 give different steps", p.Sampler)
+		}
+
+		want, pen, _ := referenceDistribution(p, logits, history)
+		penLogprobs := logSoftmax(pen)
+		for _, c := range steps[0].Candidates {
+			if math.Abs(c.Prob-want[c.Token]) > 1e-9 ||
+				math.Abs(c.PenalizedLogprob-penLogprobs[c.Token]) > 1e-9 {
+				t.Errorf("%s: token %d prob %v / %v, penalized logprob %v / %v", p.Sampler,
+					c.Token, c.Prob, want[c.Token], c.PenalizedLogprob, penLogprobs[c.Token])
+			}
+		}
 	}
 }
