@@ -13,11 +13,11 @@ import (
 // bpe is the byte-level BPE model. It works on raw bytes: vocabulary entries and
 // merges are translated out of the byte alphabet once, at load time.
 type bpe struct {
-	vocab        map[string]int32 // raw bytes of a token -> id
-	idBytes      [][]byte         // [len(vocab ids)] raw bytes of each id
-	byteID       [256]int32       // id of each single byte
-	merges       pairTable        // pairKey(left, right) -> the merge
-	ignoreMerges bool             // a word that is itself in the vocabulary is one token
+	vocab        tokenIndex // raw bytes of a token -> id
+	idBytes      [][]byte   // [len(vocab ids)] raw bytes of each id
+	byteID       [256]int32 // id of each single byte
+	merges       pairTable  // pairKey(left, right) -> the merge
+	ignoreMerges bool       // a word that is itself in the vocabulary is one token
 
 	cache wordCache // ids of recently seen words
 }
@@ -54,7 +54,7 @@ func (c *wordCache) slot(word string) *atomic.Pointer[cacheEntry] {
 func pairKey(left, right int32) uint64 { return uint64(uint32(left))<<32 | uint64(uint32(right)) }
 
 // pairTable maps pair keys to merges: an open-addressing hash table (linear probing,
-// at most half full) whose lookup touches one cache line, where a Go map touches two
+// at most two-thirds full) whose lookup touches one cache line, where a Go map touches two
 // or three. The rank lookups of the BPE loop and the 280,147 inserts of Llama 3's
 // merges are the hot spots of encoding and of loading.
 type pairTable struct {
@@ -69,7 +69,7 @@ type pairSlot struct {
 
 func newPairTable(n int) pairTable {
 	bits := uint(1)
-	for 1<<bits < 2*n {
+	for 1<<bits < n*3/2 {
 		bits++
 	}
 	return pairTable{slots: make([]pairSlot, 1<<bits), shift: 64 - bits}
@@ -123,7 +123,7 @@ func newBPE(m *modelJSON) (*bpe, error) {
 		return nil, err
 	}
 	for c := 0; c < 256; c++ {
-		id, ok := b.vocab[string([]byte{byte(c)})]
+		id, ok := lookup(&b.vocab, []byte{byte(c)})
 		if !ok {
 			return nil, fmt.Errorf("model.vocab has no token for byte 0x%02X (%q); "+
 				"byte-level BPE needs all 256", c, string(byteChar[c]))
@@ -137,7 +137,7 @@ func newBPE(m *modelJSON) (*bpe, error) {
 }
 
 // readVocab fills vocab and idBytes from the entries of model.vocab. The raw bytes of
-// all tokens share one buffer, and the map keys are substrings of one string.
+// all tokens share one buffer.
 func (b *bpe) readVocab(src []byte, entries []vocabEntry) error {
 	var all []byte
 	bounds := make([]span, len(entries)) // of each token in all
@@ -161,21 +161,12 @@ func (b *bpe) readVocab(src []byte, entries []vocabEntry) error {
 		size = max(size, e.id+1)
 	}
 
-	text := string(all)
-	b.vocab = make(map[string]int32, len(entries))
 	b.idBytes = make([][]byte, size)
+	b.vocab = newTokenIndex(b.idBytes, len(entries))
 	for k, e := range entries {
 		r := bounds[k]
 		b.idBytes[e.id] = all[r.start:r.end:r.end]
-		b.vocab[text[r.start:r.end]] = e.id
-	}
-	if len(b.vocab) < len(entries) {
-		// Tokens with the same bytes: the lowest id wins, as a lookup by text in HF
-		// finds the first.
-		for k, e := range entries {
-			key := text[bounds[k].start:bounds[k].end]
-			b.vocab[key] = min(b.vocab[key], e.id)
-		}
+		b.vocab.add(e.id)
 	}
 	return nil
 }
@@ -194,7 +185,6 @@ func (b *bpe) readMerges(src []byte, elems []span) error {
 		m   merge
 	}
 	all := make([]resolved, len(elems))
-	index := newTokenIndex(b.vocab)
 	workers := min(runtime.GOMAXPROCS(0), 8, 1+len(elems)/4096)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
@@ -210,8 +200,8 @@ func (b *bpe) readMerges(src []byte, elems []span) error {
 					return
 				}
 				both = append(append(both[:0], left...), right...)
-				lid, lok := index.lookup(b, left)
-				rid, rok := index.lookup(b, right)
+				lid, lok := lookup(&b.vocab, left)
+				rid, rok := lookup(&b.vocab, right)
 				var nok bool
 				switch {
 				case nid >= 0 && bytes.Equal(b.idBytes[nid], both):
@@ -219,7 +209,7 @@ func (b *bpe) readMerges(src []byte, elems []span) error {
 				case nid >= 0 && int(nid+1) < len(b.idBytes) && bytes.Equal(b.idBytes[nid+1], both):
 					nid, nok = nid+1, true
 				default:
-					nid, nok = b.vocab[string(both)]
+					nid, nok = lookup(&b.vocab, both)
 				}
 				if !lok || !rok || !nok {
 					errs[w] = fmt.Errorf("model.merges[%d] %q %q: token not in the vocabulary",
@@ -245,17 +235,14 @@ func (b *bpe) readMerges(src []byte, elems []span) error {
 	return nil
 }
 
-// tokenIndex finds a token's id by a 64-bit fingerprint of its bytes, in an
-// open-addressing table: one cache miss per lookup where the string-keyed vocabulary
-// map costs two (its slot, then the key's bytes). A lookup does not compare bytes, so a
-// string outside the vocabulary whose fingerprint equals a token's (odds about 2^-47
-// per lookup with Llama 3's vocabulary) would be taken for that token; the merges of a
-// well-formed file only name vocabulary tokens. If two tokens share a fingerprint,
-// the index falls back to the vocabulary map.
+// tokenIndex finds a token's id from its bytes: an open-addressing table (linear
+// probing, at most half full) of 64-bit fingerprints, each checked against the
+// token's bytes. It replaces a map[string]int32, which costs one more cache miss per
+// lookup and most of a tokenizer's load time to build.
 type tokenIndex struct {
-	seed     maphash.Seed
-	slots    []indexSlot // len is a power of two, at least twice the vocabulary
-	fallback bool
+	seed    maphash.Seed
+	slots   []indexSlot // len is a power of two
+	idBytes [][]byte    // the bytes of each id, shared with bpe
 }
 
 type indexSlot struct {
@@ -263,42 +250,50 @@ type indexSlot struct {
 	id int32
 }
 
-func newTokenIndex(vocab map[string]int32) *tokenIndex {
-	size := 1
-	for size < 2*len(vocab) {
+func newTokenIndex(idBytes [][]byte, n int) tokenIndex {
+	size := 2
+	for size < 2*n {
 		size <<= 1
 	}
-	x := &tokenIndex{seed: maphash.MakeSeed(), slots: make([]indexSlot, size)}
-	for tok, id := range vocab {
-		fp := maphash.String(x.seed, tok) | 1
-		for i := fp & uint64(size-1); ; i = (i + 1) & uint64(size-1) {
-			if x.slots[i].fp == 0 {
-				x.slots[i] = indexSlot{fp, id}
-				break
-			}
-			if x.slots[i].fp == fp {
-				x.fallback = true
-				return x
-			}
-		}
-	}
-	return x
+	return tokenIndex{seed: maphash.MakeSeed(), slots: make([]indexSlot, size), idBytes: idBytes}
 }
 
-// lookup returns the id of the token with bytes tok.
-func (x *tokenIndex) lookup(b *bpe, tok []byte) (int32, bool) {
-	if x.fallback {
-		id, ok := b.vocab[string(tok)]
-		return id, ok
-	}
+// add indexes id, whose bytes must be in idBytes. Of two ids with the same bytes the
+// lower one is kept, as HF's lookup by text finds the first.
+func (x *tokenIndex) add(id int32) {
+	tok := x.idBytes[id]
 	fp := maphash.Bytes(x.seed, tok) | 1
 	mask := uint64(len(x.slots) - 1)
 	for i := fp & mask; ; i = (i + 1) & mask {
-		switch x.slots[i].fp {
-		case fp:
-			return x.slots[i].id, true
-		case 0:
+		s := &x.slots[i]
+		switch {
+		case s.fp == 0:
+			*s = indexSlot{fp, id}
+			return
+		case s.fp == fp && string(x.idBytes[s.id]) == string(tok):
+			s.id = min(s.id, id)
+			return
+		}
+	}
+}
+
+// lookup returns the id of the token whose bytes are tok.
+func lookup[T string | []byte](x *tokenIndex, tok T) (int32, bool) {
+	var fp uint64
+	switch t := any(tok).(type) {
+	case string:
+		fp = maphash.String(x.seed, t) | 1
+	case []byte:
+		fp = maphash.Bytes(x.seed, t) | 1
+	}
+	mask := uint64(len(x.slots) - 1)
+	for i := fp & mask; ; i = (i + 1) & mask {
+		s := x.slots[i]
+		switch {
+		case s.fp == 0:
 			return 0, false
+		case s.fp == fp && string(x.idBytes[s.id]) == string(tok):
+			return s.id, true
 		}
 	}
 }
@@ -384,7 +379,7 @@ func (b *bpe) appendWord(dst []int32, word string) []int32 {
 // encodeWord is appendWord without the cache.
 func (b *bpe) encodeWord(dst []int32, word string) []int32 {
 	if b.ignoreMerges {
-		if id, ok := b.vocab[word]; ok {
+		if id, ok := lookup(&b.vocab, word); ok {
 			return append(dst, id)
 		}
 	}

@@ -132,6 +132,11 @@ func parseFile(data []byte) (*fileJSON, error) {
 // parseModel reads the "model" object at data[i] and returns the index past it.
 func parseModel(data []byte, i int, m *modelJSON) (int, error) {
 	m.src = data
+	// Room for the largest vocabulary and merges the file could hold (a vocabulary
+	// entry takes at least 12 bytes of JSON with its id, a merge 8), so that the
+	// slices never grow by copying; untouched capacity costs no memory.
+	m.vocab = make([]vocabEntry, 0, len(data)/12)
+	m.merges = make([]span, 0, len(data)/8)
 	rest := []byte{'{'}
 	end, err := scanObject(data, i, func(key span, _ bool, v int) (int, error) {
 		lit := data[key.start:key.end]

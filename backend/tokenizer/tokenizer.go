@@ -128,6 +128,6 @@ func (t *Tokenizer) TokenID(text string) (int32, bool) {
 	if id, ok := t.added.byContent[text]; ok {
 		return id, true
 	}
-	id, ok := t.bpe.vocab[text]
+	id, ok := lookup(&t.bpe.vocab, text)
 	return id, ok
 }
