@@ -25,6 +25,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/knobs-app/knobs/backend/lab/labtest"
+	"github.com/knobs-app/knobs/backend/store"
 	"github.com/knobs-app/knobs/tests/fakesni"
 )
 
@@ -131,6 +133,104 @@ func TestSignalWithoutSessionBus(t *testing.T) {
 	app.wantLog(t, "running without a tray", "quitting on signal", "shut down")
 }
 
+// TestRunAllInWindow loads a generated tiny model at start (KNOBS_MODEL) and has the
+// app ask the frontend for one Run all (KNOBS_SMOKE_RUN): the frontend runs its columns
+// through the bound Compare as its button does, the comparison's events reach the
+// window, and the frontend reports the columns' text back through UIReport. The run
+// must then be in the history database, and the screenshot is kept.
+func TestRunAllInWindow(t *testing.T) {
+	model := filepath.Join(t.TempDir(), "model")
+	if err := labtest.WriteModel(model); err != nil {
+		t.Fatal(err)
+	}
+	display := startXvfb(t)
+	noBus := "DBUS_SESSION_BUS_ADDRESS=unix:path=" + filepath.Join(t.TempDir(), "none")
+	app := startApp(t, display, "run-all", []string{noBus, "KNOBS_MODEL=" + model,
+		"KNOBS_SMOKE_RUN=1"})
+	if title := app.waitReady(t); title != wantTitle {
+		t.Errorf("frontend reported title %q, want %q", title, wantTitle)
+	}
+
+	// Until the frontend handles the event, there is nothing to wait for.
+	handles := frontendHandles("app:run-all")
+	timeout := readyTimeout
+	if !handles {
+		timeout = 5 * time.Second
+	}
+	report, ok := app.waitReport(t, "run-all-done", timeout)
+	if !ok {
+		if !handles {
+			shot := filepath.Join(artifactsDir(t), "run-all.png")
+			waitRendered(t, display, shot)
+			t.Skip("the frontend does not handle the app:run-all event yet " +
+				"(frontend/src has no \"app:run-all\"), so nothing ran")
+		}
+		t.Fatal("the frontend handles app:run-all but reported no run-all-done")
+	}
+	if strings.Trim(report, " |") == "" {
+		t.Errorf("the columns are empty after Run all: %q", report)
+	}
+	t.Logf("columns: %.200s", report)
+	waitRendered(t, display, filepath.Join(artifactsDir(t), "run-all.png"))
+
+	if err := app.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	app.waitExit(t)
+
+	// The comparison the window ran is in the history, finished.
+	st, err := store.Open(filepath.Join(app.dataDir, "knobs", "knobs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, err := st.ListRuns(store.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) == 0 || runs[0].Status != store.StatusDone {
+		t.Fatalf("history after Run all: %+v, want one finished run", runs)
+	}
+}
+
+// waitReport waits for a line "name: detail" in the ready file, which the frontend
+// writes through the bound UIReport, and returns its detail.
+func (a *app) waitReport(t *testing.T, name string, timeout time.Duration) (string, bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(a.readyFile)
+		for _, line := range strings.Split(string(b), "\n") {
+			if detail, ok := strings.CutPrefix(line, name+":"); ok {
+				return strings.TrimSpace(detail), true
+			}
+		}
+		a.wantRunning(t)
+		time.Sleep(200 * time.Millisecond)
+	}
+	return "", false
+}
+
+// frontendHandles reports whether the frontend's source mentions an event name.
+func frontendHandles(event string) bool {
+	found := false
+	root := filepath.Join("..", "..", "frontend", "src")
+	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || found {
+			return nil
+		}
+		if strings.HasSuffix(path, ".test.ts") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err == nil && bytes.Contains(b, []byte(event)) {
+			found = true
+		}
+		return nil
+	})
+	return found
+}
+
 // waitMenu reads the tray menu until it has its entries: systray builds the menu on a
 // goroutine after the item registers.
 func waitMenu(t *testing.T, bus *dbus.Conn, item fakesni.Item) []fakesni.MenuItem {
@@ -167,6 +267,7 @@ type app struct {
 	cmd       *exec.Cmd
 	readyFile string
 	logFile   string // the app's slog file under the temporary XDG_STATE_HOME
+	dataDir   string // the temporary XDG_DATA_HOME
 	exited    chan error
 }
 
@@ -203,6 +304,7 @@ func startApp(t *testing.T, display, name string, extraEnv []string) *app {
 		cmd:       cmd,
 		readyFile: filepath.Join(tmp, "ready"),
 		logFile:   filepath.Join(tmp, "state", "knobs", "knobs.log"),
+		dataDir:   filepath.Join(tmp, "data"),
 		exited:    make(chan error, 1),
 	}
 	go func() { a.exited <- cmd.Wait() }()
