@@ -1,57 +1,117 @@
-import { render, screen, waitFor } from '@testing-library/svelte';
-import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
 import App from './App.svelte';
-import { placeholderRegimes } from './lib/lab/regimes';
-import type { Backend, BackendStatus } from './lib/services/backend';
-
-const notLoaded: BackendStatus = {
-	version: '0.1.0-test',
-	model: '',
-	modelLoaded: false,
-	tray: true
-};
-
-function fakeBackend(status: () => Promise<BackendStatus>): Backend & {
-	ready: ReturnType<typeof vi.fn>;
-} {
-	return { ready: vi.fn(async () => {}), status };
-}
+import { fakeBackend } from './test/fake-backend';
 
 describe('App', () => {
 	it('reports its title to the backend once mounted', async () => {
 		document.title = 'Knobs';
-		const backend = fakeBackend(async () => notLoaded);
+		const backend = fakeBackend();
 		render(App, { backend });
 		await waitFor(() => expect(backend.ready).toHaveBeenCalledTimes(1));
 		expect(backend.ready).toHaveBeenCalledWith('Knobs');
 	});
 
-	it('shows the product frame: prompt, regime columns and status bar', async () => {
-		render(App, { backend: fakeBackend(async () => notLoaded) });
-
+	it('shows the product frame: prompt, three starter columns and status bar', async () => {
+		render(App, { backend: fakeBackend() });
 		expect(screen.getByLabelText('Prompt')).toBeTruthy();
-		const columns = screen.getAllByRole('region');
-		expect(columns).toHaveLength(placeholderRegimes.length);
-		expect(screen.getByRole('heading', { name: 'Greedy' })).toBeTruthy();
-		await waitFor(() =>
-			expect(screen.getByRole('status').textContent).toContain('model not loaded')
-		);
+		const columns = screen.getAllByTestId('column');
+		expect(columns).toHaveLength(3);
+		expect(within(columns[0]!).getByTestId('column-title').textContent).toBe('Greedy');
+		await waitFor(() => expect(screen.getByRole('status').textContent).toContain('model tiny'));
 	});
 
 	it('keeps Run disabled until a model is loaded', async () => {
-		render(App, { backend: fakeBackend(async () => notLoaded) });
-		const run = screen.getByRole('button', { name: 'Run all' }) as HTMLButtonElement;
+		const backend = fakeBackend({
+			status: { version: '0', model: '', modelLoaded: false, tray: false },
+			labStatus: { state: 'empty', identity: {} }
+		});
+		render(App, { backend });
+		const run = screen.getByTestId('run-all') as HTMLButtonElement;
 		expect(run.disabled).toBe(true);
-		expect(screen.getByText('Load a model to run the comparison.')).toBeTruthy();
+		await waitFor(() =>
+			expect(screen.getByText('Load a model to run the comparison.')).toBeTruthy()
+		);
 	});
 
 	it('shows a backend error by its message and code', async () => {
-		const backend = fakeBackend(() =>
-			Promise.reject({ code: 'model_not_found', message: 'Model tiny not found.' })
-		);
+		const backend = fakeBackend();
+		backend.status = () =>
+			Promise.reject({ code: 'model_not_found', message: 'Model tiny not found.' });
 		render(App, { backend });
 		const status = screen.getByRole('status');
 		await waitFor(() => expect(status.textContent).toContain('Model tiny not found.'));
 		expect(status.dataset.code).toBe('model_not_found');
 	});
+
+	it('runs every column with Ctrl+Enter and streams the tokens', async () => {
+		const backend = fakeBackend();
+		render(App, { backend });
+		await settled();
+		const prompt = screen.getByTestId('prompt-input');
+		await fireEvent.input(prompt, { target: { value: 'Once' } });
+		await waitFor(() =>
+			expect((screen.getByTestId('run-all') as HTMLButtonElement).disabled).toBe(false)
+		);
+		await fireEvent.keyDown(prompt, { key: 'Enter', ctrlKey: true });
+		await waitFor(() => expect(screen.getAllByTestId('token')).toHaveLength(6));
+		expect(backend.requests[0]!.columns).toHaveLength(3);
+		expect(backend.requests[0]!.prompt).toBe('Once');
+		const stats = screen.getAllByTestId('column-stats')[0]!;
+		expect(stats.dataset.stopReason).toBe('length');
+		expect(stats.textContent).toContain('40 tok/s');
+		expect(screen.getAllByTestId('column-output')[0]!.textContent).toContain('Hello world');
+	});
+
+	it('opens the inspector on a clicked token', async () => {
+		render(App, { backend: fakeBackend() });
+		await settled();
+		await fireEvent.input(screen.getByTestId('prompt-input'), { target: { value: 'Once' } });
+		await fireEvent.click(screen.getByTestId('run-all'));
+		await waitFor(() => expect(screen.getAllByTestId('token').length).toBeGreaterThan(0));
+		await fireEvent.click(screen.getAllByTestId('token')[1]!);
+		const inspector = screen.getByTestId('inspector');
+		expect(within(inspector).getAllByTestId('inspector-candidate')).toHaveLength(3);
+	});
+
+	it('restores the saved workspace and saves changes', async () => {
+		const backend = fakeBackend({
+			settings: {
+				last_prompt: 'saved prompt',
+				theme: 'dark',
+				language: 'ko',
+				columns: [{ preset: 'Mine', regime: { ...fakeRegime(), name: 'Mine', temp: 0.3, seed: 5 } }]
+			}
+		});
+		render(App, { backend });
+		await waitFor(() => expect(screen.getAllByTestId('column')).toHaveLength(1));
+		expect((screen.getByTestId('prompt-input') as HTMLTextAreaElement).value).toBe('saved prompt');
+		expect(document.documentElement.dataset.theme).toBe('dark');
+		expect(screen.getByTestId('run-all').textContent).toContain('모두 실행');
+		await fireEvent.click(screen.getByTestId('add-column'));
+		await waitFor(() => expect(backend.saved.length).toBeGreaterThan(0), { timeout: 2000 });
+		const last = backend.saved.at(-1)!;
+		expect(last.columns).toHaveLength(2);
+		expect(last.columns![0]!.regime.temp).toBe(0.3);
+		expect(last.language).toBe('ko');
+	});
 });
+
+function fakeRegime() {
+	return {
+		temp: 0,
+		top_p: 1,
+		top_k: 0,
+		min_p: 0,
+		repetition_penalty: 1,
+		repetition_context: 20,
+		presence_penalty: 0,
+		frequency_penalty: 0,
+		sampler: 'mlx-lm' as const
+	};
+}
+
+// settled lets the mount's backend calls (status, settings, presets) resolve.
+function settled(): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, 20));
+}
