@@ -27,7 +27,7 @@ const chromiumFlags = [
 	'--disable-sync'
 ];
 
-/** Creates the temporary home of one test run: XDG dirs, the model, a browser profile. */
+/** Creates the temporary home of one test run: XDG dirs, a model, a browser profile. */
 export function makeWorkspace() {
 	const root = mkdtempSync(join(tmpdir(), 'knobs-e2e-'));
 	const dirs = {};
@@ -35,12 +35,17 @@ export function makeWorkspace() {
 		dirs[d] = join(root, d);
 		mkdirSync(dirs[d], { recursive: true });
 	}
-	execFileSync('go', ['run', './tests/e2e/testmodel', dirs.model], {
+	// The demo model writes readable text for the screenshots; E2E_MODEL=random uses
+	// labtest's random-weight model (gibberish, but independent of the demo's training).
+	const args = ['run', './tests/e2e/testmodel'];
+	if (process.env.E2E_MODEL === 'random') args.push('-random');
+	const model = execFileSync('go', [...args, dirs.model], {
 		cwd: repoRoot,
-		stdio: ['ignore', 'inherit', 'inherit']
-	});
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'inherit']
+	}).trim();
 	mkdirSync(artifactsDir, { recursive: true });
-	return { root, dirs, remove: () => rmSync(root, { recursive: true, force: true }) };
+	return { root, dirs, model, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 /**
@@ -57,7 +62,7 @@ export async function startBridge(ws) {
 		XDG_DATA_HOME: ws.dirs.data,
 		XDG_STATE_HOME: ws.dirs.state,
 		XDG_CACHE_HOME: ws.dirs.cache,
-		KNOBS_MODEL: ws.dirs.model,
+		KNOBS_MODEL: ws.model,
 		KNOBS_LOG_LEVEL: 'debug',
 		HF_HUB_OFFLINE: '1'
 	};

@@ -1,5 +1,5 @@
 // End-to-end: the built frontend in Debian's Chromium against the real Go backend (the
-// HTTP bridge) on a generated tiny model. Each step finds elements only through the
+// HTTP bridge) on a small generated model (the demo model, or labtest's with E2E_MODEL=random). Each step finds elements only through the
 // data-testid contract; a step whose elements the UI does not provide yet is skipped
 // with a message naming the missing test ids (E2E_STRICT=1 makes that a failure).
 import assert from 'node:assert/strict';
@@ -90,7 +90,7 @@ describe('Knobs in Chromium against the real backend', () => {
 		});
 		const status = await backend('Status');
 		assert.equal(status.modelLoaded, true);
-		assert.match(status.model, /model$/);
+		assert.equal(status.model, ws.model);
 		if ((await missingIds(page, ['model-status'])).length === 0) {
 			await page.waitForSelector('[data-testid="model-status"][data-state="ready"]', {
 				timeout: 15000

@@ -25,7 +25,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/knobs-app/knobs/backend/lab/labtest"
+	"github.com/knobs-app/knobs/backend/demomodel"
 	"github.com/knobs-app/knobs/backend/store"
 	"github.com/knobs-app/knobs/tests/fakesni"
 )
@@ -133,14 +133,14 @@ func TestSignalWithoutSessionBus(t *testing.T) {
 	app.wantLog(t, "running without a tray", "quitting on signal", "shut down")
 }
 
-// TestRunAllInWindow loads a generated tiny model at start (KNOBS_MODEL) and has the
+// TestRunAllInWindow loads the small demo model at start (KNOBS_MODEL) and has the
 // app ask the frontend for one Run all (KNOBS_SMOKE_RUN): the frontend runs its columns
 // through the bound Compare as its button does, the comparison's events reach the
 // window, and the frontend reports the columns' text back through UIReport. The run
 // must then be in the history database, and the screenshot is kept.
 func TestRunAllInWindow(t *testing.T) {
-	model := filepath.Join(t.TempDir(), "model")
-	if err := labtest.WriteModel(model); err != nil {
+	model, err := demomodel.ExtractTo(t.TempDir())
+	if err != nil {
 		t.Fatal(err)
 	}
 	display := startXvfb(t)
