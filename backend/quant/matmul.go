@@ -79,25 +79,21 @@ func matMul4(a *Affine, dst, x, xsum []float32, n int, rowBytes int64) {
 	for b0 := 0; b0 < n; b0 += vectorBlock {
 		nb := min(vectorBlock, n-b0)
 		xb := x[b0*cols : (b0+nb)*cols]
-		need := nb * tableEntries(cols)
-		if cap(workers.tables) < need {
-			workers.tables = make([]float32, need)
-			workers.tablesC = 0 // the new buffer holds no tables yet
-		}
-		tables := workers.tables[:need]
+		ft := &workers.tables
 
 		// Projections that share an input (q, k and v; gate and up) reuse
-		// the tables: they are a pure function of x.
-		if !workers.tablesFor(xb, cols) {
-			const pairsPerChunk = 256
-			perVector := (cols/2 + pairsPerChunk - 1) / pairsPerChunk
+		// the tables: they are a pure function of x and the group size.
+		if !workers.tablesFor(xb, cols, a.groupSize) {
+			ft.reset(nb, cols, a.groupSize)
+			groupsPerChunk := max(256/(a.groupSize/2), 1) // 256 pairs
+			perUnit := (groups + groupsPerChunk - 1) / groupsPerChunk
 			workers.run(job{
-				kind: buildTableJob, m: a, x: xb, tables: tables, n: nb,
-				chunkRows: pairsPerChunk, chunks: nb * perVector,
+				kind: buildTableJob, m: a, x: xb, tables: ft, n: nb,
+				chunkRows: groupsPerChunk, chunks: ft.units() * perUnit,
 			})
 		}
 		workers.run(job{
-			kind: tableRowsJob, m: a, dst: dst[b0*rows : (b0+nb)*rows], tables: tables,
+			kind: tableRowsJob, m: a, dst: dst[b0*rows : (b0+nb)*rows], tables: ft,
 			xsum: xsum[b0*groups : (b0+nb)*groups], n: nb,
 			chunkRows: chunkRows, chunks: (rows + chunkRows - 1) / chunkRows,
 		})

@@ -32,9 +32,10 @@ type pool struct {
 
 	scratch workerScratch // the calling goroutine's
 	xsum    []float32     // [n][groups] per-group sums of each vector
-	tables  []float32     // [n][cols/2][256] pair tables of 4-bit matrices
+	tables  fixedTables   // pair tables of the current block of vectors (4-bit matrices)
 	tablesX []float32     // [n][cols] the vectors the tables were built from
 	tablesC int           // cols of tablesX
+	tablesG int           // group size the tables were built for
 }
 
 // Field widths of pool.claim.
@@ -44,10 +45,10 @@ const (
 )
 
 // tablesFor reports whether the pair tables hold the vectors x (bit for bit,
-// cols columns each), and records x as their source when they do not; the
-// caller then rebuilds them.
-func (p *pool) tablesFor(x []float32, cols int) bool {
-	if p.tablesC == cols && len(p.tablesX) == len(x) {
+// cols columns each, scaled per group of groupSize), and records x as their
+// source when they do not; the caller then rebuilds them.
+func (p *pool) tablesFor(x []float32, cols, groupSize int) bool {
+	if p.tablesC == cols && p.tablesG == groupSize && len(p.tablesX) == len(x) {
 		same := true
 		for i, v := range x {
 			if math.Float32bits(v) != math.Float32bits(p.tablesX[i]) {
@@ -64,7 +65,7 @@ func (p *pool) tablesFor(x []float32, cols int) bool {
 	}
 	p.tablesX = p.tablesX[:len(x)]
 	copy(p.tablesX, x)
-	p.tablesC = cols
+	p.tablesC, p.tablesG = cols, groupSize
 	return false
 }
 
@@ -75,7 +76,7 @@ type job struct {
 	m         Matrix
 	dst, x    []float32
 	xsum      []float32
-	tables    []float32
+	tables    *fixedTables
 	n         int
 	chunkRows int // rows per chunk, or table pairs per chunk
 	chunks    int
@@ -156,18 +157,17 @@ func (p *pool) work(s *workerScratch) (last bool) {
 func (p *pool) runChunk(c int, s *workerScratch) {
 	j := &p.job
 	if j.kind == buildTableJob {
-		// Chunk c covers j.chunkRows pairs of one vector.
-		cols := j.m.Cols()
-		perVector := (cols/2 + j.chunkRows - 1) / j.chunkRows
-		b, k0 := c/perVector, c%perVector*j.chunkRows
-		buildPairTables(j.tables[b*tableEntries(cols):], j.x[b*cols:(b+1)*cols],
-			k0, min(k0+j.chunkRows, cols/2))
+		// Chunk c covers j.chunkRows groups of one table unit.
+		groups := j.m.Cols() / j.tables.groupSize
+		perUnit := (groups + j.chunkRows - 1) / j.chunkRows
+		u, g0 := c/perUnit, c%perUnit*j.chunkRows
+		j.tables.build(j.x, u, g0, min(g0+j.chunkRows, groups))
 		return
 	}
 	lo := c * j.chunkRows
 	hi := min(lo+j.chunkRows, j.m.Rows())
 	if j.kind == tableRowsJob {
-		affine4TableRows(j.m.(*Affine), j.dst, j.tables, j.xsum, j.n, lo, hi, s)
+		affine4TableRows(j.m.(*Affine), j.dst, j.tables, j.xsum, lo, hi, s)
 		return
 	}
 	switch m := j.m.(type) {

@@ -437,26 +437,86 @@ func TestMatMulConcurrentCallers(t *testing.T) {
 	wg.Wait()
 }
 
-// TestPairTableVariants checks that the three lookups of the 4-bit kernel (the
-// byte view, the shifts used on big-endian hosts, the unrolled group of 64)
-// give the same bits.
+// TestPairTableVariants checks that the lookups of the 4-bit kernel (the
+// generic loop, used for other group sizes and big-endian hosts; the unrolled
+// lone vector; the unrolled pair of vectors) give the same bits, that the
+// fixed-point dot products are accurate, and that extreme inputs neither
+// overflow the packed halves nor lose NaN.
 func TestPairTableVariants(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
-	x := randomVector(rng, 64, 3)
-	tab := make([]float32, tableEntries(64))
-	buildPairTables(tab, x, 0, 32)
-	for range 200 {
-		words := make([]uint32, 8)
-		for i := range words {
-			words[i] = rng.Uint32()
+	inputs := map[string][]float32{
+		"uniform":   randomVector(rng, 3*64, 3),
+		"outlier":   append(append(randomVector(rng, 63, 0.01), 500), randomVector(rng, 128, 1)...),
+		"largest":   slices.Repeat([]float32{math.MaxFloat32 / 2048}, 3*64),
+		"subnormal": slices.Repeat([]float32{1e-45, -3e-44}, 3*32),
+		"zeros":     make([]float32, 3*64),
+	}
+	for name, x := range inputs {
+		var ft fixedTables
+		ft.reset(3, 64, 64) // one pair (vectors 0 and 1) and a lone vector 2
+		ft.build(x, 0, 0, 1)
+		ft.build(x, 1, 0, 1)
+		logP, bias := tableShape(64)
+		pb := int64(bias) << logP
+		for range 100 {
+			words := make([]uint32, 8)
+			for i := range words {
+				words[i] = rng.Uint32()
+			}
+			if rng.IntN(4) == 0 {
+				for i := range words {
+					words[i] = 0xffffffff // every code 15: the largest sums
+				}
+			}
+			one, zero := []float32{1}, []float32{0}
+			pair := [2][]float32{{0}, {0}}
+			addGroup64Pair(pair[0], pair[1], one, zero, 0, 0, ft.inv[0], ft.inv[1], pb, words, 8,
+				(*[8192]uint64)(ft.pairs))
+			lone := []float32{0}
+			addGroup64(lone, one, zero, 0, ft.inv[2], pb, words, 8, (*[8192]uint32)(ft.single))
+			sums := [3]float32{
+				groupDot(uint32(sumEntries(words, ft.pairs)), pb, ft.inv[0]),
+				groupDot(uint32(sumEntries(words, ft.pairs)>>32), pb, ft.inv[1]),
+				groupDot(sumEntries(words, ft.single), pb, ft.inv[2]),
+			}
+			got := [3]float32{pair[0][0], pair[1][0], lone[0]}
+			for v := range 3 {
+				if math.Float32bits(got[v]) != math.Float32bits(sums[v]) {
+					t.Fatalf("%s vector %d: unrolled %g, loop %g", name, v, got[v], sums[v])
+				}
+				// Against float64: each of the 32 entries is rounded by at
+				// most half a unit of 2^-S < 15*max(|x0|+|x1|)*2^-24, and
+				// the result once more to float32.
+				var want, m float64
+				for j := range 64 {
+					q := float64(words[j/8] >> (4 * (j % 8)) & 15)
+					want += q * float64(x[v*64+j])
+				}
+				for k := range 32 {
+					m = max(m, 15*(math.Abs(float64(x[v*64+2*k]))+math.Abs(float64(x[v*64+2*k+1]))))
+				}
+				bound := 32*0.5*m*0x1p-24 + math.Abs(want)*0x1p-24
+				if d := math.Abs(float64(got[v]) - want); d > bound {
+					t.Fatalf("%s vector %d: %g, want %g (|diff| %g > %g)", name, v, got[v], want,
+						d, bound)
+				}
+			}
 		}
-		a := dotPairTables(words, tab)
-		b := dotPairTablesPortable(words, tab)
+	}
+
+	// Inf and NaN make the group's result NaN.
+	for _, bad := range []float32{float32(math.Inf(1)), float32(math.NaN())} {
+		x := randomVector(rng, 64, 1)
+		x[5] = bad
+		var ft fixedTables
+		ft.reset(1, 64, 64)
+		ft.build(x, 0, 0, 1)
+		logP, bias := tableShape(64)
 		out := []float32{0}
-		addGroup64(out, []float32{1}, []float32{0}, 0, words, 8, (*[8192]float32)(tab))
-		c := out[0]
-		if math.Float32bits(a) != math.Float32bits(b) || math.Float32bits(a) != math.Float32bits(c) {
-			t.Fatalf("words %x: byte view %g, shifts %g, unrolled %g", words, a, b, c)
+		addGroup64(out, []float32{1}, []float32{0}, 0, ft.inv[0], int64(bias)<<logP,
+			make([]uint32, 8), 8, (*[8192]uint32)(ft.single))
+		if !math.IsNaN(float64(out[0])) {
+			t.Errorf("x holding %g: result %g, want NaN", bad, out[0])
 		}
 	}
 }
