@@ -82,7 +82,7 @@ describe('Knobs in Chromium against the real backend', () => {
 		return page.evaluate(([m, a]) => window.go.main.App[m](...a), [method, args]);
 	}
 
-	it('mounts and reports ready; the tiny model loads', async () => {
+	it('mounts and reports ready; the model loads', async () => {
 		await page.waitForFunction(() => document.title === 'Knobs', null, { timeout: 15000 });
 		await page.waitForFunction(async () => (await window.go.main.App.Status()).modelLoaded, null, {
 			timeout: 30000,
@@ -121,14 +121,28 @@ describe('Knobs in Chromium against the real backend', () => {
 			}
 		}
 
-		// Run all; the token spans appear while the events stream in.
+		// Run all; the token spans appear while the events stream in. An observer
+		// records the number of token spans after each change of the DOM.
 		const eventsBefore = await page.evaluate(() => window.__knobsBridge.events.length);
+		await page.evaluate(() => {
+			const counts = (window.__tokenCounts = []);
+			const observer = new MutationObserver(() =>
+				counts.push(document.querySelectorAll('[data-testid="token"]').length)
+			);
+			observer.observe(document.body, { childList: true, subtree: true });
+			window.__stopObserving = () => observer.disconnect();
+		});
 		await byId(page, 'run-all').click();
 		for (let i = 0; i < 3; i++) {
 			await byId(columns.nth(i), 'column-stats')
 				.and(page.locator('[data-stop-reason]'))
 				.waitFor({ timeout: runTimeout });
 		}
+
+		const counts = await page.evaluate(() => (window.__stopObserving(), window.__tokenCounts));
+		const distinct = new Set(counts).size;
+		t.diagnostic(`token spans seen growing through ${distinct} distinct counts`);
+		assert.ok(distinct > 1, 'the columns never showed a partial output');
 
 		// The UI's tokens are the backend's, column by column, step by step.
 		const events = await page.evaluate(
