@@ -1,7 +1,8 @@
 // End-to-end: the built frontend in Debian's Chromium against the real Go backend (the
-// HTTP bridge) on a small generated model (the demo model, or labtest's with E2E_MODEL=random). Each step finds elements only through the
-// data-testid contract; a step whose elements the UI does not provide yet is skipped
-// with a message naming the missing test ids (E2E_STRICT=1 makes that a failure).
+// HTTP bridge) on a small model (the built-in demo model, or labtest's random one with
+// E2E_MODEL=random). Each step finds elements only through the data-testid contract; a
+// step whose elements the UI does not provide yet is skipped with a message naming the
+// missing test ids (E2E_STRICT=1 makes that a failure).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
