@@ -188,7 +188,7 @@ func affine4TableRows(a *Affine, dst []float32, ft *fixedTables, xsum []float32,
 	logP, bias := tableShape(groupSize)
 	pb := int64(bias) << logP
 
-	// Pull the chunk's codes (contiguous, a few hundred KiB) into cache in
+	// Pull the chunk's codes (contiguous, up to 1.25 MiB) into cache in
 	// one sequential pass, which the hardware prefetchers stream at full
 	// bandwidth; the group loop below then walks them with a stride of a
 	// row and would otherwise wait on a cache miss per row and group pair.

@@ -15,9 +15,11 @@ const vectorBlock = 8
 // scheduling overhead of a chunk negligible.
 const chunkBytes = 64 << 10
 
-// tableChunkBytes is the codes of one chunk of rows for the 4-bit table
-// kernel, which walks a chunk once per group and so wants it in L2.
-const tableChunkBytes = 512 << 10
+// tableChunkBytes is the codes of one chunk of rows for the 4-bit kernel,
+// which walks a chunk once per group: large enough that each group's tables,
+// fetched once per chunk (from L3 for wide matrices), serve many rows, small
+// enough to stay in a 2 MiB L2 with the tables.
+const tableChunkBytes = 1280 << 10
 
 // MatMul sets dst[b*rows+r] = dot(row r of m, x[b*cols:(b+1)*cols]) for b < n.
 // Each weight is read from memory once for all n vectors (once per 8 vectors
@@ -72,7 +74,7 @@ func MatMul(dst []float32, m Matrix, x []float32, n int) {
 func matMul4(a *Affine, dst, x, xsum []float32, n int, rowBytes int64) {
 	rows, cols, groups := a.rows, a.cols, a.groupsPerRow
 	// Larger chunks than the other kernels: the tables are re-read from L2
-	// once per chunk, while the chunk's codes (a few hundred KiB) stay in L2.
+	// once per chunk, while the chunk's codes (up to 1.25 MiB) stay in L2.
 	procs := runtime.GOMAXPROCS(0)
 	chunkRows := max(min(int(tableChunkBytes/rowBytes), (rows+2*procs-1)/(2*procs)), 1)
 
