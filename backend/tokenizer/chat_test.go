@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -201,5 +202,54 @@ func TestNoChatTemplate(t *testing.T) {
 	eot, _ := tok.TokenID("<|eot_id|>")
 	if !contains(tok.StopTokens(), eot) {
 		t.Errorf("default StopTokens() = %v lacks <|eot_id|>", tok.StopTokens())
+	}
+}
+
+// TestStopTokensFromConfigs checks that the stop tokens are the union of
+// generation_config.json's and config.json's eos_token_id (an id or a list) and
+// tokenizer_config.json's eos_token (a string or {"content": ...}).
+func TestStopTokensFromConfigs(t *testing.T) {
+	dir := t.TempDir()
+	added := []addedTokenJSON{{Content: "<eos>", Special: true}, {Content: "<eot>", Special: true}}
+	files := map[string]string{
+		"tokenizer.json":         string(tinyJSON(t, added, nil)),
+		"tokenizer_config.json":  `{"eos_token": {"content": "<eot>", "special": true}, "bos_token": null}`,
+		"generation_config.json": `{"eos_token_id": [265, 7]}`,
+		"config.json":            `{"eos_token_id": 3}`,
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tok.StopTokens(), []int32{3, 7, 265, 266}; !slices.Equal(got, want) {
+		t.Errorf("StopTokens() = %v, want %v", got, want)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"eos_token_id": "x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadDir(dir); err == nil || !strings.Contains(err.Error(), "config.json") {
+		t.Errorf("a bad eos_token_id: got %v, want an error naming config.json", err)
+	}
+}
+
+// TestStrftime compares with Python's time.strftime for 2026-03-01 09:30:05, a Sunday.
+func TestStrftime(t *testing.T) {
+	now := time.Date(2026, 3, 1, 9, 30, 5, 0, time.UTC)
+	cases := map[string]string{
+		"%d %b %Y":          "01 Mar 2026",
+		"%A, %B %e, %y":     "Sunday, March  1, 26",
+		"%a %m/%d %H:%M:%S": "Sun 03/01 09:30:05",
+		"%I %p, day %j %%":  "09 AM, day 060 %",
+		"%Q stays":          "%Q stays",
+	}
+	for format, want := range cases {
+		if got := strftime(format, now); got != want {
+			t.Errorf("strftime(%q) = %q, want %q", format, got, want)
+		}
 	}
 }

@@ -74,6 +74,24 @@ def conversations():
     yield "date-string", system + hello, True, {"date_string": "26 Jul 2024"}
     yield "enable-thinking-false", hello, True, {"enable_thinking": False}
     yield "special-text", [{"role": "user", "content": "Say <|eot_id|> and {{ x }} {% raw %}"}], True, {}
+    # Tools exercise the tojson filter (with and without indent). Keys are in sorted
+    # order at every level: Go maps have no order, and pythonToJSON sorts them.
+    tools = [{
+        "function": {
+            "description": "Réglage du bouton « température » 🌡",
+            "name": "set_knob",
+            "parameters": {
+                "properties": {
+                    "name": {"enum": ["temperature", "top_p"], "type": "string"},
+                    "value": {"maximum": 2.5, "minimum": 0.0, "type": "number"},
+                },
+                "required": ["name", "value"],
+                "type": "object",
+            },
+        },
+        "type": "function",
+    }]
+    yield "tools", system + hello, True, {"tools": tools}
 
 
 def main():
