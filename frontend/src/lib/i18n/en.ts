@@ -184,6 +184,7 @@ export const en = {
 	'settings.inspectK.error': 'The depth must be a whole number from 1 to {max}.',
 	'settings.autosave': 'Changes are saved automatically.',
 
+	'quick.title': 'Quick compare',
 	'quick.presets': 'Presets to compare',
 	'quick.openMain': 'Open in main window'
 } as const;

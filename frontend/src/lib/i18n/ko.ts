@@ -185,6 +185,7 @@ export const ko: Record<MessageKey, string> = {
 	'settings.inspectK.error': '깊이는 1부터 {max}까지의 정수여야 합니다.',
 	'settings.autosave': '변경 사항은 자동으로 저장됩니다.',
 
+	'quick.title': '빠른 비교',
 	'quick.presets': '비교할 프리셋',
 	'quick.openMain': '메인 창에서 열기'
 };
