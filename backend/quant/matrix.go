@@ -2,9 +2,10 @@
 // and the kernels that multiply them with activation vectors.
 //
 // Every kernel computes each (row, vector) dot product in one goroutine with a fixed
-// order of float32 operations, so results are bit-identical whatever the number of
-// vectors, the number of workers or GOMAXPROCS. MatMulRef is the float64 reference
-// that every kernel is tested against.
+// sequence of float32 operations (the 4-bit kernel sums each group exactly, in
+// integers), so results are bit-identical whatever the number of vectors, the number
+// of workers or GOMAXPROCS. MatMulRef is the float64 reference that every kernel is
+// tested against, in one conformance table.
 package quant
 
 // Matrix is the weight of a linear layer, logically [rows][cols] with rows the output
