@@ -1,0 +1,59 @@
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { regime, token } from '../../test/fake-backend';
+import { Column } from '../lab/lab.svelte';
+import Inspector from './Inspector.svelte';
+
+function selection(over = {}) {
+	const c = new Column(regime({ name: 'Warm', temp: 1, top_p: 0.6, ...over }));
+	c.show([token(10, 'Hello'), token(20, ' world')], 'length', c.toRegime());
+	return { column: c, step: 1 };
+}
+
+describe('Inspector', () => {
+	it('asks for a token when none is selected', () => {
+		render(Inspector, { selection: null });
+		expect(screen.queryByTestId('inspector')).toBeNull();
+		expect(screen.getByText(/Point at a generated token/)).toBeTruthy();
+	});
+
+	it('lists the candidates with exact numbers in attributes and rounded text', () => {
+		render(Inspector, { selection: selection() });
+		const rows = screen.getAllByTestId('inspector-candidate');
+		expect(rows).toHaveLength(3);
+		const [chosen, second, cut] = rows as [HTMLElement, HTMLElement, HTMLElement];
+		expect(chosen.dataset.tokenId).toBe('20');
+		expect(chosen.dataset.chosen).toBe('true');
+		expect(Number(chosen.dataset.rawLogprob)).toBe(Math.log(0.5));
+		expect(chosen.dataset.finalProb).toBe('0.625');
+		expect(chosen.textContent).toContain('62.5%');
+		expect(chosen.textContent).toContain('·world');
+		expect(second.dataset.chosen).toBeUndefined();
+		expect(cut.dataset.filteredBy).toBe('top_p');
+		expect(cut.textContent).toContain('cut by top_p');
+		expect(cut.classList.contains('cut')).toBe(true);
+		const entropy = screen.getByTestId('inspector-entropy');
+		expect(entropy.dataset.value).toBe(String(0.6615632381579821));
+		expect(entropy.textContent).toContain('0.662 nats');
+		expect(screen.getByTestId('inspector-kept').textContent).toBe('2');
+	});
+
+	it('reshapes the step in the playground without regenerating', async () => {
+		render(Inspector, { selection: selection() });
+		const bars = () =>
+			[...screen.getByTestId('playground-chart').querySelectorAll('[data-prob]')].map((r) =>
+				Number(r.getAttribute('data-prob'))
+			);
+		// The column's knobs (temp 1, top_p 0.6) give .625 / .375 / 0.
+		let p = bars();
+		expect(p[0]).toBeCloseTo(0.625, 12);
+		expect(p[2]).toBe(0);
+		await fireEvent.input(screen.getByTestId('playground-top_p'), { target: { value: '1' } });
+		p = bars();
+		expect(p[0]).toBeCloseTo(0.5, 12);
+		expect(p[2]).toBeCloseTo(0.2, 12);
+		await fireEvent.input(screen.getByTestId('playground-temp'), { target: { value: '0' } });
+		expect(bars()).toEqual([1, 0, 0]);
+		expect(screen.getByText(/over the top 3 candidates shown/)).toBeTruthy();
+	});
+});
