@@ -39,6 +39,11 @@ type benchOutput struct {
 	MeasuredBandwidthGBPerS float64 `json:"measured_bandwidth_gb_per_second"`
 	BandwidthFraction       float64 `json:"bandwidth_fraction"`
 	GOMAXPROCS              int     `json:"gomaxprocs"`
+	// PrefillCPUSeconds and DecodeStepCPUSeconds are the process CPU time (user +
+	// system, all threads) of the prefill and of the median decode step. On a loaded
+	// machine the wall-clock figures above include waiting for a core; these do not.
+	PrefillCPUSeconds    float64 `json:"prefill_cpu_seconds"`
+	DecodeStepCPUSeconds float64 `json:"decode_step_cpu_seconds"`
 	// RSSBytes is the process's resident memory after the decode steps (Linux VmRSS;
 	// 0 elsewhere): the mapped weights, the KV caches and the scratch buffers.
 	RSSBytes int64 `json:"rss_bytes"`
@@ -145,11 +150,12 @@ func benchModel(m *model.Model, promptTokens, genTokens, columns int,
 	progress("prefill of %d tokens ...\n", promptTokens)
 	logits := make([]float32, columns*vocab)
 	root := m.NewCache()
-	start := time.Now()
+	start, cpuStart := time.Now(), processCPUTime()
 	if err := m.Prefill(root, prompt, logits); err != nil {
 		return nil, err
 	}
 	out.PrefillTokensPerSecond = float64(promptTokens) / time.Since(start).Seconds()
+	out.PrefillCPUSeconds = (processCPUTime() - cpuStart).Seconds()
 
 	// Decode all columns together, each feeding back its own greedy token.
 	caches := m.Fork(root, columns)
@@ -158,13 +164,15 @@ func benchModel(m *model.Model, promptTokens, genTokens, columns int,
 		tokens[i] = int32((i*31 + 7) % vocab)
 	}
 	steps := make([]float64, genTokens)
+	cpu := make([]float64, genTokens)
 	for s := range steps {
 		progress("\rdecode step %d/%d", s+1, genTokens)
-		start := time.Now()
+		start, cpuStart := time.Now(), processCPUTime()
 		if err := m.DecodeBatch(caches, tokens, logits); err != nil {
 			return nil, err
 		}
 		steps[s] = time.Since(start).Seconds()
+		cpu[s] = (processCPUTime() - cpuStart).Seconds()
 		for i := range tokens {
 			tokens[i] = model.Argmax(logits[i*vocab : (i+1)*vocab])
 		}
@@ -172,7 +180,9 @@ func benchModel(m *model.Model, promptTokens, genTokens, columns int,
 	progress("\n")
 
 	slices.Sort(steps)
+	slices.Sort(cpu)
 	out.DecodeStepSeconds = steps[len(steps)/2]
+	out.DecodeStepCPUSeconds = cpu[len(cpu)/2]
 	out.DecodeTokensPerSecond = 1 / out.DecodeStepSeconds
 	out.EffectiveGBPerSecond = float64(out.BytesPerToken) / out.DecodeStepSeconds / 1e9
 	out.BandwidthFraction = out.EffectiveGBPerSecond / out.MeasuredBandwidthGBPerS
@@ -187,6 +197,7 @@ func printBench(w io.Writer, o *benchOutput) {
 		{"columns", fmt.Sprint(o.Columns)},
 		{"prefill", fmt.Sprintf("%.1f tokens/s (%d tokens)", o.PrefillTokensPerSecond, o.PromptTokens)},
 		{"decode step", fmt.Sprintf("%.2f ms (median of %d)", o.DecodeStepSeconds*1e3, o.GenTokens)},
+		{"decode step CPU", fmt.Sprintf("%.2f ms (all threads)", o.DecodeStepCPUSeconds*1e3)},
 		{"decode", fmt.Sprintf("%.2f tokens/s per column", o.DecodeTokensPerSecond)},
 		{"weights per step", fmt.Sprintf("%.1f MB", float64(o.BytesPerToken)/1e6)},
 		{"effective", fmt.Sprintf("%.2f GB/s", o.EffectiveGBPerSecond)},
