@@ -115,3 +115,25 @@ function fakeRegime() {
 function settled(): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, 20));
 }
+
+describe('App events from the Go side', () => {
+	it('shows the quick compare route when the tray asks for it', async () => {
+		const backend = fakeBackend();
+		render(App, { backend });
+		await settled();
+		backend.emitNavigate('#/quick');
+		await waitFor(() => expect(screen.getByTestId('quick-compare')).toBeTruthy());
+		await fireEvent.click(screen.getByTestId('open-main'));
+		await waitFor(() => expect(screen.getAllByTestId('column').length).toBeGreaterThan(0));
+	});
+
+	it('runs every column on app:run-all, with a sample prompt if none was typed', async () => {
+		const backend = fakeBackend();
+		render(App, { backend });
+		await settled();
+		backend.emitRunAll();
+		await waitFor(() => expect(backend.requests).toHaveLength(1));
+		expect(backend.requests[0]!.prompt).toBe('The old lighthouse keeper');
+		expect(backend.requests[0]!.columns).toHaveLength(3);
+	});
+});

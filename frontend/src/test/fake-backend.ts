@@ -122,6 +122,8 @@ export const defaultSettings: Settings = {
 
 export type FakeBackend = Backend & {
 	emitEvent(e: LabEvent): void;
+	emitNavigate(route: string): void;
+	emitRunAll(): void;
 	emitStatus(s: LabStatus): void;
 	saved: Settings[];
 	requests: CompareRequest[];
@@ -133,6 +135,8 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
 	let settings: Settings = { ...defaultSettings, ...opts.settings };
 	const eventHandlers = new Set<(e: LabEvent) => void>();
 	const statusHandlers = new Set<(s: LabStatus) => void>();
+	const navigateHandlers = new Set<(route: string) => void>();
+	const runAllHandlers = new Set<() => void>();
 	const tokens = opts.tokens ?? [token(10, 'Hello'), token(20, ' world')];
 	const saved: Settings[] = [];
 	const requests: CompareRequest[] = [];
@@ -142,6 +146,8 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
 		requests,
 		emitEvent: (e) => eventHandlers.forEach((h) => h(e)),
 		emitStatus: (s) => statusHandlers.forEach((h) => h(s)),
+		emitNavigate: (route) => navigateHandlers.forEach((h) => h(route)),
+		emitRunAll: () => runAllHandlers.forEach((h) => h()),
 		ready: vi.fn(async () => {}),
 		status: async () =>
 			opts.status ?? { version: '0.1.0-test', model: 'tiny', modelLoaded: true, tray: true },
@@ -245,6 +251,14 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
 		onLabEvent: (h) => {
 			eventHandlers.add(h);
 			return () => eventHandlers.delete(h);
+		},
+		onNavigate: (h) => {
+			navigateHandlers.add(h);
+			return () => navigateHandlers.delete(h);
+		},
+		onRunAll: (h) => {
+			runAllHandlers.add(h);
+			return () => runAllHandlers.delete(h);
 		}
 	};
 	return b;

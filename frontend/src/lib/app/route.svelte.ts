@@ -26,6 +26,11 @@ export class Router {
 		});
 	}
 
+	/** Shows a route given as a hash ("#/quick"), as the tray asks. */
+	goHash(hash: string) {
+		this.go(parseRoute(hash));
+	}
+
 	go(route: Route) {
 		this.route = route;
 		const hash = route === 'compare' ? '#/' : `#/${route}`;

@@ -20,6 +20,7 @@ export const en = {
 	'prompt.system.placeholder': 'System prompt (optional)',
 	'prompt.placeholder.raw': 'Write the start of a text; each regime continues it.',
 	'prompt.placeholder.chat': 'Write a message; each regime answers it.',
+	'prompt.sample': 'The old lighthouse keeper',
 	'prompt.runAll': 'Run all',
 	'prompt.stopAll': 'Stop all',
 	'prompt.shortcut': '{key}+Enter runs every column',

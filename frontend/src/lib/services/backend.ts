@@ -79,6 +79,10 @@ export interface Backend {
 	onLabStatus(handler: (s: LabStatus) => void): Unsubscribe;
 	/** Subscribes to lab:event, the steps of a running comparison or replay. */
 	onLabEvent(handler: (e: LabEvent) => void): Unsubscribe;
+	/** Subscribes to app:navigate: the tray asks for a route such as "#/quick". */
+	onNavigate(handler: (route: string) => void): Unsubscribe;
+	/** Subscribes to app:run-all: the app asks for what the Run all button does. */
+	onRunAll(handler: () => void): Unsubscribe;
 }
 
 /** Code of errors that did not come from the backend formatter. */
@@ -141,7 +145,9 @@ const wailsBackend: Backend = {
 	saveSettings: (s) => App.SaveSettings(s as unknown as Parameters<typeof App.SaveSettings>[0]),
 
 	onLabStatus: (handler) => EventsOn('lab:status', (s: LabStatus) => handler(s)),
-	onLabEvent: (handler) => EventsOn('lab:event', (e: LabEvent) => handler(e))
+	onLabEvent: (handler) => EventsOn('lab:event', (e: LabEvent) => handler(e)),
+	onNavigate: (handler) => EventsOn('app:navigate', (route: string) => handler(route)),
+	onRunAll: (handler) => EventsOn('app:run-all', () => handler())
 };
 
 const noBackend: AppError = {
@@ -183,7 +189,9 @@ export const offlineBackend: Backend = {
 	loadSettings: fail,
 	saveSettings: fail,
 	onLabStatus: () => () => {},
-	onLabEvent: () => () => {}
+	onLabEvent: () => () => {},
+	onNavigate: () => () => {},
+	onRunAll: () => () => {}
 };
 
 /** Turns whatever a rejected call gave into an AppError. */
