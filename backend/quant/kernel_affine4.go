@@ -270,6 +270,11 @@ func addGroup64(out, scales, biases []float32, xs float32, inv float64, pb int64
 	p := unsafe.Pointer(&codes[0])
 	step := uintptr(4 * stride)
 	for i := range out {
+		// Advance before use, never past the last row: a pointer beyond the
+		// codes would break unsafe.Pointer's rules (checkptr catches it).
+		if i > 0 {
+			p = unsafe.Add(p, step)
+		}
 		b := (*[32]byte)(p)
 		var s0, s1, s2, s3 uint32
 		s0 += t[b[0]]
@@ -306,7 +311,6 @@ func addGroup64(out, scales, biases []float32, xs float32, inv float64, pb int64
 		s3 += t[7936+int(b[31])]
 		d := groupDot(s0+s1+s2+s3, pb, inv)
 		out[i] += float32(scales[i]*d) + float32(biases[i]*xs)
-		p = unsafe.Add(p, step)
 	}
 }
 
@@ -322,6 +326,11 @@ func addGroup64Pair(out0, out1, scales, biases []float32, xs0, xs1 float32, inv0
 	p := unsafe.Pointer(&codes[0])
 	step := uintptr(4 * stride)
 	for i := range out0 {
+		// Advance before use, never past the last row: a pointer beyond the
+		// codes would break unsafe.Pointer's rules (checkptr catches it).
+		if i > 0 {
+			p = unsafe.Add(p, step)
+		}
 		b := (*[32]byte)(p)
 		var s0, s1, s2, s3 uint64
 		s0 += t[b[0]]
@@ -361,7 +370,6 @@ func addGroup64Pair(out0, out1, scales, biases []float32, xs0, xs1 float32, inv0
 		d1 := groupDot(uint32(sum>>32), pb, inv1)
 		out0[i] += float32(scales[i]*d0) + float32(biases[i]*xs0)
 		out1[i] += float32(scales[i]*d1) + float32(biases[i]*xs1)
-		p = unsafe.Add(p, step)
 	}
 }
 

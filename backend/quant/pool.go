@@ -70,7 +70,7 @@ func (p *pool) tablesFor(x []float32, cols, groupSize int) bool {
 }
 
 // job is one phase of a MatMul call split into chunks: rows of the matrix,
-// or (for 4-bit decode) ranges of the pair tables to build.
+// or (for 4-bit matrices) groups of the pair tables to build.
 type job struct {
 	kind      jobKind
 	m         Matrix
@@ -78,7 +78,7 @@ type job struct {
 	xsum      []float32
 	tables    *fixedTables
 	n         int
-	chunkRows int // rows per chunk, or table pairs per chunk
+	chunkRows int // rows per chunk, or groups per chunk when building tables
 	chunks    int
 }
 
