@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/knobs-app/knobs/backend/model/modeltest"
@@ -54,6 +57,23 @@ func shapeSpec(shape, tiny string) (modeltest.Spec, error) {
 	return modeltest.Spec{}, usageErrorf("give --shape or --tiny")
 }
 
+// tokenizerFiles reads the tokenizer files of a model directory that exist.
+func tokenizerFiles(dir string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, name := range []string{"tokenizer.json", "tokenizer_config.json",
+		"special_tokens_map.json", "generation_config.json"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, os.ErrNotExist) && name != "tokenizer.json" {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		files[name] = data
+	}
+	return files, nil
+}
+
 func runMkmodel(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("dev mkmodel", stderr)
 	out := fs.String("out", "", "directory to write the checkpoint into")
@@ -61,6 +81,9 @@ func runMkmodel(args []string, stdout, stderr io.Writer) error {
 	tiny := fs.String("tiny", "", "tiny test model: "+strings.Join(modeltest.TinyNames(), ", "))
 	seed := fs.Uint64("seed", 0, "random seed (0 keeps the preset's)")
 	bits := fs.Int("bits", -1, "override the bit width (0 = unquantized)")
+	vocab := fs.Int("vocab", 0, "override vocab_size")
+	tokDir := fs.String("tokenizer-dir", "", "copy tokenizer.json and its companion files "+
+		"from this directory")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -76,6 +99,14 @@ func runMkmodel(args []string, stdout, stderr io.Writer) error {
 	}
 	if *bits >= 0 {
 		spec.Bits = *bits
+	}
+	if *vocab > 0 {
+		spec.VocabSize = *vocab
+	}
+	if *tokDir != "" {
+		if spec.Files, err = tokenizerFiles(*tokDir); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stderr, "writing %s ...\n", *out)
 	if err := modeltest.Write(*out, spec); err != nil {
