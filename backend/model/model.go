@@ -31,6 +31,8 @@ type Engine interface {
 	Close() error
 }
 
+var _ Engine = (*Model)(nil)
+
 // MaxBatch is the largest number of sequences DecodeBatch takes in one step.
 const MaxBatch = 8
 
