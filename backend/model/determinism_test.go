@@ -16,9 +16,11 @@ import (
 // workers, small enough to write in a moment.
 func midSpec() modeltest.Spec {
 	s, _ := modeltest.Tiny("tiny-llama-q4")
-	s.HiddenSize, s.IntermediateSize, s.NumHiddenLayers = 256, 512, 3
-	s.NumAttentionHeads, s.NumKeyValueHeads, s.HeadDim = 8, 2, 32
-	s.VocabSize = 1024
+	// Each matrix spans several of the kernels' 64 KiB chunks, so the rows are split
+	// over the workers.
+	s.HiddenSize, s.IntermediateSize, s.NumHiddenLayers = 512, 1024, 2
+	s.NumAttentionHeads, s.NumKeyValueHeads, s.HeadDim = 8, 2, 64
+	s.VocabSize = 2048
 	s.Overrides = nil
 	return s
 }
