@@ -127,7 +127,7 @@ func TestClose(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 	err = m.Prefill(c, []int32{1}, make([]float32, m.VocabSize()))
-	if !errors.Is(err, errClosed) {
+	if !errors.Is(err, ErrClosed) {
 		t.Errorf("Prefill after Close: %v", err)
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// errClosed is returned by calls on a closed model.
-var errClosed = errors.New("model is closed")
+// ErrClosed is returned by Prefill and DecodeBatch on a closed model.
+var ErrClosed = errors.New("model is closed")
 
 // Prefill appends tokens to c, in chunks of the prefill size, and writes the logits of
 // the last position to logits ([vocab]).
@@ -30,7 +30,7 @@ func (m *Model) Prefill(c *Cache, tokens []int32, logits []float32) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
-		return errClosed
+		return ErrClosed
 	}
 	rows := make([]stepRow, 0, m.chunk)
 	for start := 0; start < len(tokens); start += m.chunk {
@@ -84,7 +84,7 @@ func (m *Model) DecodeBatch(caches []*Cache, tokens []int32, logits []float32) e
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
-		return errClosed
+		return ErrClosed
 	}
 	rows := make([]stepRow, b)
 	slots := m.scratch.slots[:0]
