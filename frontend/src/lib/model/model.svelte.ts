@@ -68,8 +68,9 @@ export class ModelStatus {
 			await this.refresh();
 			return true;
 		} catch (err) {
-			this.error = toAppError(err);
+			const failure = toAppError(err);
 			await this.refresh();
+			this.error = failure;
 			return false;
 		}
 	}
