@@ -99,3 +99,20 @@ describe('HistoryView', () => {
 		expect(backend.deleteRun).toHaveBeenCalledWith(1);
 	});
 });
+
+describe('HistoryView comparison', () => {
+	it('compares two ticked runs side by side', async () => {
+		setup();
+		await waitFor(() => expect(screen.getAllByTestId('history-compare-tick')).toHaveLength(3));
+		const compare = screen.getByTestId('history-compare') as HTMLButtonElement;
+		expect(compare.disabled).toBe(true);
+		const ticks = screen.getAllByTestId('history-compare-tick');
+		await fireEvent.click(ticks[0]!);
+		await fireEvent.click(ticks[2]!);
+		expect(compare.disabled).toBe(false);
+		await fireEvent.click(compare);
+		await waitFor(() => expect(screen.getAllByTestId('history-compared')).toHaveLength(2));
+		expect(screen.getByText('The harbour and then')).toBeTruthy();
+		expect(screen.getByText('The lighthouse and then')).toBeTruthy();
+	});
+});

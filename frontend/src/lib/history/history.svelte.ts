@@ -11,6 +11,9 @@ export class History {
 	opened = $state.raw<Run | null>(null);
 	replay = $state.raw<ReplayReport | null>(null);
 	replaying = $state(false);
+	/** Runs ticked for comparison (at most two), and the two runs once loaded. */
+	ticked = $state<number[]>([]);
+	compared = $state.raw<Run[]>([]);
 	loading = $state(false);
 	error = $state<AppError | null>(null);
 	private timer: ReturnType<typeof setTimeout> | undefined;
@@ -41,8 +44,26 @@ export class History {
 		this.loading = false;
 	}
 
+	/** Ticks or unticks a run for comparison; a third tick drops the oldest. */
+	tick(id: number) {
+		this.ticked = this.ticked.includes(id)
+			? this.ticked.filter((x) => x !== id)
+			: [...this.ticked, id].slice(-2);
+	}
+
+	/** Loads the two ticked runs side by side. */
+	async compare() {
+		if (this.ticked.length !== 2) return;
+		this.opened = null;
+		this.replay = null;
+		await this.guard(async () => {
+			this.compared = await Promise.all(this.ticked.map((id) => this.backend.getRun(id)));
+		});
+	}
+
 	async open(id: number) {
 		this.replay = null;
+		this.compared = [];
 		await this.guard(async () => {
 			this.opened = await this.backend.getRun(id);
 		});
