@@ -58,8 +58,12 @@ func MatMul(dst []float32, m Matrix, x []float32, n int) {
 
 	rowBytes := max(m.WeightBytes()/int64(rows), 1)
 	if a, ok := m.(*Affine); ok && a.bits == 4 {
-		matMul4(a, dst, x, xsum, n, rowBytes)
-		return
+		if !avx2Fits(a) {
+			matMul4(a, dst, x, xsum, n, rowBytes)
+			return
+		}
+		// The AVX2 kernel (affineRows) reads the columns permuted.
+		x = permuteColumns(x, n, cols)
 	}
 	chunkRows := int(max(min(chunkBytes/rowBytes, int64(rows)), 1))
 	workers.run(job{
