@@ -68,7 +68,7 @@ func main() {
 
 // body emits the row loop for blocks of k vectors. Registers: DI the row's
 // output for vector 0, SI the codes, R8 the scales, R9 the biases, xRegs the
-// vectors, CX the byte offset of the current columns in the vectors, AX and
+// current columns of each vector, R14 the byte stride between vectors, AX and
 // DX loop counters; Y0..Y4 the row sums, Y5..Y9 the group dot products.
 func body(k int) {
 	acc := func(b int) string { return fmt.Sprintf("Y%d", b) }
@@ -81,18 +81,17 @@ func body(k int) {
 	emit("\tMOVQ codes+16(FP), SI")
 	emit("\tMOVQ scales+24(FP), R8")
 	emit("\tMOVQ biases+32(FP), R9")
-	emit("\tMOVQ x+40(FP), R10")
 	emit("\tMOVQ xStride+48(FP), R14")
 	emit("\tSHLQ $2, R14")
+
+	emit("%s:", l("row"))
+	emit("\tMOVQ x+40(FP), R10")
 	for b := 1; b < k; b++ {
 		emit("\tLEAQ (%s)(R14*1), %s", xRegs[b-1], xRegs[b])
 	}
-
-	emit("%s:", l("row"))
 	for b := range k {
 		emit("\tVXORPS %s, %s, %s", acc(b), acc(b), acc(b))
 	}
-	emit("\tXORL CX, CX")
 	emit("\tMOVQ groups+80(FP), AX")
 
 	// One group: its dot product with each vector, 32 columns per step.
@@ -113,12 +112,16 @@ func body(k int) {
 		emit("\tVCVTDQ2PS Y10, Y10")
 		emit("\tVCVTDQ2PS Y11, Y11")
 		for b := range k {
-			emit("\tVFMADD231PS %d(%s)(CX*1), Y10, %s", 64*half, xRegs[b], dot(b))
-			emit("\tVFMADD231PS %d(%s)(CX*1), Y11, %s", 64*half+32, xRegs[b], dot(b))
+			emit("\tVFMADD231PS %d(%s), Y10, %s", 64*half, xRegs[b], dot(b))
+			emit("\tVFMADD231PS %d(%s), Y11, %s", 64*half+32, xRegs[b], dot(b))
 		}
 	}
+	// Plain base+offset operands: an indexed memory operand would cost
+	// each FMA an extra micro-op (unlaminated) on Intel cores.
 	emit("\tADDQ $16, SI")
-	emit("\tSUBQ $-128, CX")
+	for b := range k {
+		emit("\tSUBQ $-128, %s", xRegs[b])
+	}
 	emit("\tDECQ DX")
 	emit("\tJNZ %s", l("step"))
 
