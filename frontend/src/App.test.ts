@@ -137,3 +137,21 @@ describe('App events from the Go side', () => {
 		expect(backend.requests[0]!.columns).toHaveLength(3);
 	});
 });
+
+describe('App start', () => {
+	it('loads the default model of the settings when none is resident', async () => {
+		const backend = fakeBackend({
+			labStatus: { state: 'empty', identity: {} },
+			settings: { model: 'org/fav' }
+		});
+		render(App, { backend });
+		await waitFor(() => expect(backend.loadModel).toHaveBeenCalledWith('org/fav'));
+	});
+
+	it('leaves a resident model alone', async () => {
+		const backend = fakeBackend({ settings: { model: 'org/fav' } });
+		render(App, { backend });
+		await settled();
+		expect(backend.loadModel).not.toHaveBeenCalled();
+	});
+});

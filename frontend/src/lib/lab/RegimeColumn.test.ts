@@ -106,3 +106,17 @@ describe('RegimeColumn', () => {
 		expect(screen.queryByTestId('inspector')).toBeNull();
 	});
 });
+
+describe('RegimeColumn knobs fold', () => {
+	it('folds the knobs into a one-line summary and back', async () => {
+		await mounted();
+		const col = screen.getAllByTestId('column')[1]!;
+		const fold = within(col).getByTestId('column-knobs-toggle');
+		expect(fold.getAttribute('aria-expanded')).toBe('true');
+		await fireEvent.click(fold);
+		expect(fold.getAttribute('aria-expanded')).toBe('false');
+		expect(fold.textContent).toContain('temp 0.7 · top_p 0.95 · mlx-lm · seed');
+		await fireEvent.click(fold);
+		expect(within(col).getByTestId('knob-temp')).toBeTruthy();
+	});
+});
