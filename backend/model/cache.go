@@ -7,8 +7,10 @@ import (
 
 // kvBlockLen is the number of positions one KV block holds. Caches grow a block at a
 // time, so a sequence costs memory in proportion to its length, and a fork shares its
-// parent's blocks instead of copying them.
-const kvBlockLen = 256
+// parent's blocks instead of copying them. For the 1B Llama shape a block is 4 MiB
+// (16 layers × 64 positions × 512 floats × 4 bytes, keys and values), so forking five
+// columns allocates 20 MiB.
+const kvBlockLen = 64
 
 // kvBlock holds the keys and values of up to kvBlockLen consecutive positions of one
 // sequence, for every layer. A block is written only by the cache that allocated it,

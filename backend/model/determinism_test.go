@@ -233,3 +233,45 @@ func TestDecodeBatchValidation(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+// TestForkAcrossBlocks forks a cache in the middle of its second KV block and decodes
+// the forks past the next block boundary; each fork's logits must equal those of one
+// prefill of the same whole sequence.
+func TestForkAcrossBlocks(t *testing.T) {
+	m, err := LoadWithOptions(filepath.Join("testdata", "models", "tiny-qwen3-q4"),
+		Options{PrefillChunk: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	vocab := m.VocabSize()
+	prompt := make([]int32, kvBlockLen+kvBlockLen/2)
+	for i := range prompt {
+		prompt[i] = int32((i*37 + 5) % vocab)
+	}
+	logits := make([]float32, 3*vocab)
+	root := m.NewCache()
+	if err := m.Prefill(root, prompt, logits); err != nil {
+		t.Fatal(err)
+	}
+	forks := m.Fork(root, 3)
+	seqs := make([][]int32, 3)
+	for step := range kvBlockLen {
+		tokens := []int32{int32(step % vocab), int32((3 * step) % vocab), 9}
+		if err := m.DecodeBatch(forks, tokens, logits); err != nil {
+			t.Fatal(err)
+		}
+		for i := range seqs {
+			seqs[i] = append(seqs[i], tokens[i])
+		}
+	}
+	want := make([]float32, vocab)
+	for i, seq := range seqs {
+		if err := m.Prefill(m.NewCache(), append(slices.Clone(prompt), seq...), want); err != nil {
+			t.Fatal(err)
+		}
+		if !sameBits(logits[i*vocab:(i+1)*vocab], want) {
+			t.Errorf("fork %d: logits differ from a single prefill of its sequence", i)
+		}
+	}
+}
