@@ -18,3 +18,6 @@ func affine4RowsAVX2(a *Affine, dst, xp, xsum []float32, n, lo, hi int) {
 func permuteColumns(x []float32, n, cols int) []float32 {
 	panic("quant: no AVX2 kernel in this build")
 }
+
+// avx2ScaleBlock mirrors kernel_amd64.go, for the tests.
+const avx2ScaleBlock = 2048
