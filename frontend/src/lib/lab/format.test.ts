@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatNumber, formatPercent, visibleToken } from './format';
+import { formatBytes, formatNumber, formatPercent, regimeSummary, visibleToken } from './format';
 
 describe('format', () => {
 	it('rounds numbers from Go for display', () => {
@@ -13,5 +13,23 @@ describe('format', () => {
 
 	it('makes spaces and newlines of a token visible', () => {
 		expect(visibleToken(' a\n')).toBe('·a↵');
+	});
+});
+
+describe('regimeSummary', () => {
+	it('names the active knobs, rounded', () => {
+		expect(
+			regimeSummary({
+				temp: 0.699999988,
+				top_p: 0.95,
+				top_k: 40,
+				min_p: 0,
+				repetition_penalty: 1.1,
+				repetition_context: 20,
+				presence_penalty: 0,
+				frequency_penalty: 0,
+				sampler: 'llama.cpp'
+			})
+		).toBe('temp 0.7 · top_p 0.95 · top_k 40 · repetition_penalty 1.1 · llama.cpp');
 	});
 });

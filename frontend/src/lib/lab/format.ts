@@ -1,3 +1,5 @@
+import type { Regime } from '../services/types';
+
 // Display forms of numbers that cross from Go. The exact values stay in data attributes;
 // people see these (never 0.949999988).
 
@@ -31,4 +33,15 @@ export function formatBytes(n: number): string {
 /** Shows a token's text with its invisible characters made visible. */
 export function visibleToken(text: string): string {
 	return text.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '⇥');
+}
+
+/** One line naming a regime's active knobs, rounded: "temp 0.7 · top_p 0.95 · mlx-lm". */
+export function regimeSummary(r: Regime): string {
+	const n = (x: number) => formatNumber(x, 4);
+	const parts = [`temp ${n(r.temp)}`, `top_p ${n(r.top_p)}`];
+	if (r.top_k) parts.push(`top_k ${r.top_k}`);
+	if (r.min_p) parts.push(`min_p ${n(r.min_p)}`);
+	if (r.repetition_penalty !== 1) parts.push(`repetition_penalty ${n(r.repetition_penalty)}`);
+	parts.push(r.sampler);
+	return parts.join(' · ');
 }
