@@ -160,8 +160,19 @@ func (a *App) Status() Status {
 
 // sendEvent emits a runtime event to the frontend, if there is one to send to yet.
 func (a *App) sendEvent(name string, data ...any) {
+	a.logEnd(data)
 	if a.emit != nil {
 		a.emit(name, data...)
+	}
+}
+
+// logEnd logs the end of a comparison, which the smoke test waits for.
+func (a *App) logEnd(data []any) {
+	if len(data) != 1 {
+		return
+	}
+	if ev, ok := data[0].(lab.Event); ok && ev.Kind == lab.EventEnd {
+		a.logger.Info("comparison finished", "run", ev.RunID, "status", string(ev.Status))
 	}
 }
 
