@@ -102,11 +102,19 @@ func TestWindowTrayAndQuit(t *testing.T) {
 	}
 	waitWindow(t, display, true)
 
-	// Quick compare shows the window too (for now) and leaves the app running.
+	// Quick compare shows the window at the compact quick-compare route (the frontend
+	// follows the app:navigate event), so the screen changes; the app keeps running.
 	if err := fakesni.Click(bus, item, ids["Quick compare"]); err != nil {
 		t.Fatal(err)
 	}
 	app.wantRunning(t)
+	quick := filepath.Join(artifactsDir(t), "quick-compare.png")
+	waitStill(t, display, quick)
+	if frontendHandles("app:navigate") {
+		if n := differingPixels(t, shot, quick); n < 1000 {
+			t.Errorf("Quick compare changed %d pixels of the main window, want a new view", n)
+		}
+	}
 
 	// Quit from the tray ends the app cleanly.
 	if err := fakesni.Click(bus, item, quit); err != nil {
@@ -505,6 +513,29 @@ func waitStill(t *testing.T, display, path string) {
 		time.Sleep(time.Second)
 	}
 	t.Fatal("the screen kept changing for 30s after the comparison finished")
+}
+
+// differingPixels counts the pixels that differ between two screenshots of one size.
+func differingPixels(t *testing.T, a, b string) int {
+	t.Helper()
+	pa, err := pixels(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := pixels(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pa) != len(pb) {
+		return len(pa) / 3
+	}
+	n := 0
+	for i := 0; i < len(pa); i += 3 {
+		if !bytes.Equal(pa[i:i+3], pb[i:i+3]) {
+			n++
+		}
+	}
+	return n
 }
 
 // pixels returns a screenshot's decoded pixels (the PNG bytes may differ in metadata).
