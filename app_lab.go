@@ -33,6 +33,9 @@ type labService struct {
 	lab      *lab.Lab
 	notices  []string
 	settings sync.Mutex // serializes settings writes
+
+	loading    sync.Mutex         // guards cancelLoad
+	cancelLoad context.CancelFunc // stops the running LoadModel, nil when none runs
 }
 
 func newLabService(a *App) *labService {
@@ -117,10 +120,26 @@ func (a *App) LabStatus() (lab.Status, error) {
 // LoadModel makes ref (a directory, a hub repo id, "demo", or "" for the default)
 // the resident model. Progress arrives as EventLabStatus events.
 func (a *App) LoadModel(ref string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a.lab.loading.Lock()
+	a.lab.cancelLoad = cancel
+	a.lab.loading.Unlock()
+
 	_, err := withLab(a, func(l *lab.Lab) (struct{}, error) {
-		return struct{}{}, l.Load(context.Background(), ref)
+		return struct{}{}, l.Load(ctx, ref)
 	})
 	return err
+}
+
+// CancelLoad stops the running LoadModel (a download, for instance); the previous
+// model, if any, stays resident. It does nothing when no load runs.
+func (a *App) CancelLoad() {
+	a.lab.loading.Lock()
+	defer a.lab.loading.Unlock()
+	if a.lab.cancelLoad != nil {
+		a.lab.cancelLoad()
+	}
 }
 
 // LocalModels lists the models on disk that LoadModel can open without the network:

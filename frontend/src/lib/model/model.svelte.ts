@@ -75,6 +75,15 @@ export class ModelStatus {
 		}
 	}
 
+	/** Stops the running load; its failure (code cancelled) arrives as usual. */
+	async cancel() {
+		try {
+			await this.backend.cancelLoad();
+		} catch (err) {
+			this.error = toAppError(err);
+		}
+	}
+
 	// track keeps the samples of the last five seconds to measure the rate.
 	private track(phase: string, done: number, total: number) {
 		const now = performance.now();

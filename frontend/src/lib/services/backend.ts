@@ -48,6 +48,8 @@ export interface Backend {
 	labStatus(): Promise<LabStatus>;
 	labNotices(): Promise<string[]>;
 	loadModel(ref: string): Promise<void>;
+	/** Stops a running loadModel (a download); the previous model stays. */
+	cancelLoad(): Promise<void>;
 	unloadModel(): Promise<void>;
 	localModels(): Promise<LocalModel[]>;
 
@@ -109,6 +111,7 @@ const wailsBackend: Backend = {
 	labStatus: async () => (await App.LabStatus()) as unknown as LabStatus,
 	labNotices: async () => (await App.LabNotices()) ?? [],
 	loadModel: (ref) => App.LoadModel(ref),
+	cancelLoad: () => App.CancelLoad(),
 	unloadModel: () => App.UnloadModel(),
 	localModels: async () => ((await App.LocalModels()) ?? []) as unknown as LocalModel[],
 
@@ -166,6 +169,7 @@ export const offlineBackend: Backend = {
 	labStatus: fail,
 	labNotices: async () => [],
 	loadModel: fail,
+	cancelLoad: async () => {},
 	unloadModel: fail,
 	localModels: async () => [],
 	compare: fail,

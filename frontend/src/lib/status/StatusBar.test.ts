@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { fakeBackend } from '../../test/fake-backend';
 import { ModelStatus } from '../model/model.svelte';
@@ -36,6 +36,8 @@ describe('StatusBar', () => {
 		const el = screen.getByTestId('model-status');
 		expect(el.dataset.state).toBe('loading');
 		expect(el.textContent).toContain('50%');
+		await fireEvent.click(screen.getByTestId('model-cancel'));
+		expect(backend.cancelLoad).toHaveBeenCalled();
 		model.update({
 			state: 'error',
 			identity: {},

@@ -9,6 +9,8 @@ export function CancelColumn(arg1:number):Promise<boolean>;
 
 export function CancelComparison():Promise<void>;
 
+export function CancelLoad():Promise<void>;
+
 export function ClearHistory():Promise<number>;
 
 export function Compare(arg1:lab.Request):Promise<lab.Result>;

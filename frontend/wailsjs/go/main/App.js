@@ -10,6 +10,10 @@ export function CancelComparison() {
   return window['go']['main']['App']['CancelComparison']();
 }
 
+export function CancelLoad() {
+  return window['go']['main']['App']['CancelLoad']();
+}
+
 export function ClearHistory() {
   return window['go']['main']['App']['ClearHistory']();
 }
