@@ -140,8 +140,9 @@ func TestTemperatureFlattensTheDistribution(t *testing.T) {
 		stats = append(stats, st)
 	}
 	// Thresholds: each step up must raise the entropy by at least minEntropyRise nats
-	// and the outside-top-10 share by at least minTailRise.
-	const minEntropyRise, minTailRise = 0.5, 0.05
+	// and the outside-top-10 share by at least minTailRise. Measured on the committed
+	// model: entropy 2.03, 5.49, 6.96 nats; outside top 10 0.155, 0.675, 0.905.
+	const minEntropyRise, minTailRise = 0.5, 0.1
 	for i := 1; i < len(stats); i++ {
 		lo, hi := stats[i-1], stats[i]
 		if hi.meanEntropy-lo.meanEntropy < minEntropyRise {
@@ -155,7 +156,7 @@ func TestTemperatureFlattensTheDistribution(t *testing.T) {
 	}
 }
 
-// TestTopPTamesHighTemperature: at temperature 2.5, top_p 0.9 draws far fewer tokens
+// TestTopPTamesHighTemperature: at temperature 2.5, top_p 0.9 draws clearly fewer tokens
 // from outside the raw top 10 than top_p 1.0.
 func TestTopPTamesHighTemperature(t *testing.T) {
 	d := loadDemo(t)
@@ -163,8 +164,9 @@ func TestTopPTamesHighTemperature(t *testing.T) {
 	nucleus := measure(t, d, statPrompts, withTemp(2.5, 0.9))
 	t.Logf("temp 2.5 top_p 1.0: %v", open)
 	t.Logf("temp 2.5 top_p 0.9: %v", nucleus)
-	// Threshold: top_p 0.9 at most maxTailRatio times the unclipped share.
-	const maxTailRatio = 0.95
+	// Threshold: top_p 0.9 at most maxTailRatio times the unclipped share. Measured on
+	// the committed model: 0.611 against 0.905 (0.68×).
+	const maxTailRatio = 0.85
 	if nucleus.outsideTop10 > maxTailRatio*open.outsideTop10 {
 		t.Errorf("outside top 10: %.3f with top_p 0.9, %.3f with top_p 1.0; want ≤ %.1f×",
 			nucleus.outsideTop10, open.outsideTop10, maxTailRatio)
@@ -196,6 +198,7 @@ func TestRepetitionPenaltyBreaksLoops(t *testing.T) {
 
 	// Thresholds: the greedy output loops (at least minGreedyLoop of its trigrams
 	// repeat); the penalty at least halves that, and lowers the sampled rate too.
+	// Measured on the committed model: greedy 0.633 → 0.033, temp 0.7 0.025 → 0.000.
 	const minGreedyLoop, maxPenaltyRatio = 0.3, 0.5
 	if greedy.repeatRate < minGreedyLoop {
 		t.Errorf("greedy repeated-trigram rate %.3f, want ≥ %.2f (does the prompt still loop?)",

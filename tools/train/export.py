@@ -89,6 +89,31 @@ def quantized_tensors(model):
     return tensors, seen
 
 
+def bf16_bits(t):
+    return (t.view(torch.int16).to(torch.int64) & 0xFFFF).flatten().tolist()
+
+
+def quantize_fixture(state):
+    """Rows of trained weights with their MLX quantization, for comparison with
+    quant.Quantize: weights as float32 values, scales and biases as BF16 bits."""
+    out = []
+    for name in ("model.layers.0.self_attn.q_proj.weight", "model.layers.0.mlp.down_proj.weight"):
+        w = state[name][:4].float()
+        packed, scales, biases = mlxquant.quantize(w, BITS, GROUP_SIZE)
+        out.append(
+            {
+                "name": name,
+                "rows": w.shape[0],
+                "cols": w.shape[1],
+                "weights": [float(v) for v in w.flatten().tolist()],
+                "packed": packed.flatten().tolist(),
+                "scales_bf16": bf16_bits(scales),
+                "biases_bf16": bf16_bits(biases),
+            }
+        )
+    return {"bits": BITS, "group_size": GROUP_SIZE, "matrices": out}
+
+
 def config_json(cfg, tok):
     return {
         "architectures": ["LlamaForCausalLM"],
@@ -203,6 +228,7 @@ def main():
         shutil.copy(os.path.join(tok_dir, name), os.path.join(MODEL_DIR, name))
 
     # The model as the engine sees it.
+    model_float = {k: v.clone() for k, v in model.state_dict().items()}
     float_val = val_loss(model, tok)
     model.load_state_dict(seen)
     quant_val = val_loss(model, tok)
@@ -211,6 +237,7 @@ def main():
         os.path.join(TESTDATA, "logits.json"),
         {"checkpoint_step": ckpt["step"], "top_k": TOP_K, "prompts": reference_logits(model, tok)},
     )
+    write_json(os.path.join(TESTDATA, "quantize.json"), quantize_fixture(model_float))
     cases = [
         {"text": t, "ids": tok.encode(t, add_bos=False), "ids_with_bos": tok.encode(t)}
         for t in TOKENIZER_CASES

@@ -11,6 +11,9 @@ scale and bias are then stored in the weights' dtype (here BF16).
 
 MLX packs a row's codes into uint32 words, 32/bits codes per word, code j of
 a word at bit offset bits*j (the first code in the lowest bits).
+
+backend/demomodel's tests check this port against Knobs' quant.Quantize on
+rows of the trained weights (testdata/quantize.json).
 """
 
 import json
@@ -33,8 +36,10 @@ def quantize(w, bits=4, group_size=64):
     n_bins = float(2**bits - 1)
     g = w.float().reshape(rows, cols // group_size, group_size)
 
-    # Scale and bias per group, anchored on the edge of larger magnitude.
-    w_min, w_max = g.min(-1).values, g.max(-1).values
+    # Scale and bias per group, anchored on the edge of larger magnitude. The
+    # maximum starts at 0, as in MLX's Metal kernel (which made the
+    # mlx-community checkpoints) and Knobs' quant.Quantize.
+    w_min, w_max = g.min(-1).values, g.max(-1).values.clamp(min=0)
     low_edge = w_min.abs() > w_max.abs()
     scale = ((w_max - w_min) / n_bins).clamp(min=EPS)
     scale = torch.where(low_edge, scale, -scale)
@@ -75,8 +80,6 @@ def _raw(t):
     """Little-endian bytes of t in its safetensors dtype."""
     if t.dtype == torch.int64:  # packed words: stored as uint32
         assert int(t.min()) >= 0 and int(t.max()) < 2**32
-        import numpy as np
-
         return t.numpy().astype("<u4").tobytes()
     if t.dtype == torch.bfloat16:
         return t.contiguous().view(torch.int16).numpy().astype("<i2").tobytes()

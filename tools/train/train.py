@@ -3,9 +3,12 @@
     /usr/bin/python3 train.py --steps 1500
 
 Every run with the same arguments, data and torch build gives the same
-weights: one seed drives initialisation and batch sampling, and the learning
-rate depends only on the step (warmup, then inverse-square-root decay), so
-the checkpoint saved at step N equals the final one of a run with --steps N.
+weights: one seed drives initialisation and batch sampling. The learning rate
+depends only on the step (warmup, then inverse-square-root decay) until the
+last --cooldown steps, where it falls linearly to 0. So a run may stop at any
+saved checkpoint and go on with --resume: the result is the same as an
+uninterrupted run with the final arguments, as long as the resumed checkpoint
+comes before the cooldown.
 """
 
 import argparse
@@ -99,8 +102,13 @@ def loss_of(model, w):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), w[:, 1:].reshape(-1))
 
 
-def lr_at(step, base, warmup):
-    return base * min(1, (step + 1) / warmup) * math.sqrt(warmup / max(step + 1, warmup))
+def lr_at(step, args):
+    n = step + 1
+    lr = args.lr * min(1, n / args.warmup) * math.sqrt(args.warmup / max(n, args.warmup))
+    cooldown_start = args.steps - args.cooldown
+    if step >= cooldown_start:
+        lr *= (args.steps - step) / (args.cooldown + 1)
+    return lr
 
 
 def main():
@@ -109,6 +117,8 @@ def main():
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--cooldown", type=int, default=0, help="final steps of linear decay")
+    ap.add_argument("--resume", help="checkpoint to continue from")
     ap.add_argument("--seed", type=int, default=1611)
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
@@ -133,10 +143,19 @@ def main():
         betas=(0.9, 0.95),
     )
 
-    t0, smooth = time.time(), None
-    for step in range(args.steps):
+    first, t0, smooth = 0, time.time(), None
+    if args.resume:
+        ckpt = torch.load(args.resume)
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["opt"])
+        rng.setstate(ckpt["rng"])
+        first, smooth = ckpt["step"], ckpt["train_loss"]
+        t0 -= ckpt["seconds"]
+        print(f"resumed at step {first}", flush=True)
+
+    for step in range(first, args.steps):
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, args.lr, args.warmup)
+            g["lr"] = lr_at(step, args)
         loss = loss_of(model, batches.batch(args.batch))
         opt.zero_grad()
         loss.backward()
@@ -159,6 +178,8 @@ def main():
                     "args": vars(args),
                     "config": CONFIG.to_dict(),
                     "model": model.state_dict(),
+                    "opt": opt.state_dict(),
+                    "rng": rng.getstate(),
                     "train_loss": smooth,
                     "val_loss": vl,
                     "seconds": time.time() - t0,
