@@ -32,7 +32,7 @@ func (m *Model) Prefill(c *Cache, tokens []int32, logits []float32) error {
 	if m.closed {
 		return ErrClosed
 	}
-	rows := make([]stepRow, 0, m.chunk)
+	rows := m.scratch.steps
 	for start := 0; start < len(tokens); start += m.chunk {
 		chunk := tokens[start:min(start+m.chunk, len(tokens))]
 		rows = rows[:0]
@@ -86,7 +86,7 @@ func (m *Model) DecodeBatch(caches []*Cache, tokens []int32, logits []float32) e
 	if m.closed {
 		return ErrClosed
 	}
-	rows := make([]stepRow, b)
+	rows := m.scratch.steps[:b]
 	slots := m.scratch.slots[:0]
 	for i, c := range caches {
 		rows[i] = stepRow{cache: c, pos: c.len}

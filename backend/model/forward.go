@@ -25,6 +25,7 @@ type scratch struct {
 	up     []float32   // [rows][intermediate]
 	scores [][]float32 // [workers][ctxLen] attention weights of one (row, head)
 	slots  []kvSlot    // [rows] where each row's key and value go
+	steps  []stepRow   // [rows] each row's cache and position
 }
 
 func newScratch(c *Config, rows, ctxLen, workers int) *scratch {
@@ -46,6 +47,7 @@ func newScratch(c *Config, rows, ctxLen, workers int) *scratch {
 		s.scores[i] = make([]float32, ctxLen)
 	}
 	s.slots = make([]kvSlot, 0, rows)
+	s.steps = make([]stepRow, 0, rows)
 	return s
 }
 
