@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -25,13 +26,23 @@ var update = flag.Bool("update", false, "rewrite testdata/greedy.golden.json")
 // summation order and exp/rsqrt rounding, a few 1e-6 on this model.
 const logprobTolerance = 1e-3
 
+// demoRoot is where the package's tests extract the model; TestMain removes it.
+var demoRoot string
+
+func TestMain(m *testing.M) {
+	var err error
+	demoRoot, err = os.MkdirTemp("", "knobs-demomodel-test-")
+	if err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(demoRoot)
+	os.Exit(code)
+}
+
 // demo is the extracted model, loaded once for every test of the package.
 var demo = sync.OnceValues(func() (*loaded, error) {
-	root, err := os.MkdirTemp("", "knobs-demomodel-test-")
-	if err != nil {
-		return nil, err
-	}
-	dir, err := demomodel.ExtractTo(root)
+	dir, err := demomodel.ExtractTo(demoRoot)
 	if err != nil {
 		return nil, err
 	}
@@ -355,5 +366,23 @@ func TestChatTemplate(t *testing.T) {
 	}
 	if got != want {
 		t.Errorf("chat template renders\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestDirUsesTheUserCache checks that Dir extracts under os.UserCacheDir.
+func TestDirUsesTheUserCache(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)           // macOS: ~/Library/Caches
+	t.Setenv("XDG_CACHE_HOME", home) // other Unix systems
+	t.Setenv("LocalAppData", home)   // Windows
+	dir, err := demomodel.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(dir, home) {
+		t.Fatalf("Dir() = %s, want it under %s", dir, home)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
+		t.Fatal(err)
 	}
 }
