@@ -59,6 +59,7 @@ export const en = {
 	'column.waiting': 'Reading the prompt…',
 	'column.tokens': '{n} tokens',
 	'column.tps': '{tps} tok/s',
+	'column.doneAnnounce': '{name} finished: {n} tokens, {reason}.',
 	'column.copy': 'Copy the output',
 
 	'stop.stop': 'stop token',

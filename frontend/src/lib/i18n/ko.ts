@@ -59,6 +59,7 @@ export const ko: Record<MessageKey, string> = {
 	'column.waiting': '프롬프트를 읽는 중…',
 	'column.tokens': '토큰 {n}개',
 	'column.tps': '초당 {tps}토큰',
+	'column.doneAnnounce': '{name} 완료: 토큰 {n}개, {reason}.',
 	'column.copy': '출력 복사',
 
 	'stop.stop': '종료 토큰',
