@@ -25,11 +25,11 @@ const Name = "Knobs demo"
 // ID is the model's reference in settings and run records.
 const ID = "knobs-demo"
 
-//go:embed knobs-demo/*.json knobs-demo/model.safetensors
+//go:embed knobs-demo/*.json knobs-demo/model.safetensors knobs-demo/LICENSE knobs-demo/README.md
 var embedded embed.FS
 
-// files is the embedded model directory: config.json, model.safetensors and the
-// tokenizer files.
+// files is the embedded model directory: config.json, model.safetensors, the tokenizer
+// files, and the licence and model card.
 var files = mustSub(embedded, "knobs-demo")
 
 func mustSub(f embed.FS, dir string) fs.FS {
@@ -41,7 +41,8 @@ func mustSub(f embed.FS, dir string) fs.FS {
 }
 
 // FS returns the model's files (config.json, model.safetensors, tokenizer.json,
-// tokenizer_config.json, generation_config.json) as a read-only file system.
+// tokenizer_config.json, generation_config.json, LICENSE, README.md) as a read-only
+// file system.
 func FS() fs.FS { return files }
 
 // Digest returns the hex sha256 of the model's files (names and contents, in name

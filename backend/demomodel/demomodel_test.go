@@ -85,8 +85,8 @@ func readJSON(t testing.TB, path string, v any) {
 
 func TestEmbeddedLayout(t *testing.T) {
 	want := []string{
-		"config.json", "generation_config.json", "model.safetensors",
-		"tokenizer.json", "tokenizer_config.json",
+		"LICENSE", "README.md", "config.json", "generation_config.json",
+		"model.safetensors", "tokenizer.json", "tokenizer_config.json",
 	}
 	var got []string
 	entries, err := fs.ReadDir(demomodel.FS(), ".")
