@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/knobs-app/knobs/backend/demomodel"
 	"github.com/knobs-app/knobs/backend/hub"
 	"github.com/knobs-app/knobs/backend/lab"
 	"github.com/knobs-app/knobs/backend/store"
@@ -64,6 +65,7 @@ func (s *labService) open() error {
 		}
 		s.store = st
 		s.lab = lab.New(lab.Options{Store: st, AppVersion: s.app.version,
+			Demo:     demomodel.DirContext,
 			OnStatus: func(status lab.Status) { s.emit(EventLabStatus, status) }})
 	})
 	return s.openErr

@@ -8,6 +8,7 @@
 package demomodel
 
 import (
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -78,6 +79,10 @@ func Dir() (string, error) {
 	}
 	return ExtractTo(filepath.Join(cache, "knobs", "models"))
 }
+
+// DirContext is Dir in the shape of lab.Options.Demo; extraction is quick and local,
+// so the context is not consulted.
+func DirContext(context.Context) (string, error) { return Dir() }
 
 // ExtractTo returns root/knobs-demo-<digest prefix>, writing the model's files there
 // unless a complete copy is already present. The files are written into a temporary

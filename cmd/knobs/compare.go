@@ -65,7 +65,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", stderr)
 	var sources []columnSource
 	modelRef := fs.String("model", "",
-		"model: a directory, a hub repo id (pulled if needed) or \"demo\"")
+		"model: a directory, a hub repo id (pulled if needed) or \"demo\"; "+defaultModelHelp)
 	prompt := fs.String("prompt", "", "prompt text")
 	chat := fs.Bool("chat", false, "render the prompt as a user message of the chat template")
 	system := fs.String("system", "", "system prompt (with --chat)")
@@ -81,8 +81,6 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	switch {
-	case *modelRef == "":
-		return usageErrorf("--model is required (a directory, a repo id or \"demo\")")
 	case len(sources) == 0:
 		return usageErrorf("give at least one --preset or --regime")
 	case len(sources) > lab.MaxColumns:

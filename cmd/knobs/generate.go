@@ -68,7 +68,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	var f generateFlags
 	fs := newFlagSet("generate", stderr)
 	fs.StringVar(&f.modelDir, "model", "",
-		"model directory (config.json, model.safetensors, tokenizer.json)")
+		"model: a directory, a hub repo id (pulled if needed) or \"demo\"; "+defaultModelHelp)
 	fs.StringVar(&f.prompt, "prompt", "", "prompt text, tokenized with the model's tokenizer")
 	fs.StringVar(&f.promptIDs, "prompt-ids", "", "prompt as comma-separated token ids (debugging)")
 	fs.BoolVar(&f.chat, "chat", false, "render the prompt as a user message of the chat template")
@@ -81,8 +81,8 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	switch {
-	case f.modelDir == "":
-		return usageErrorf("--model DIR is required")
+	case f.modelDir == "" && f.promptIDs != "":
+		return usageErrorf("--prompt-ids needs --model DIR")
 	case (f.prompt == "") == (f.promptIDs == ""):
 		return usageErrorf("give exactly one of --prompt and --prompt-ids")
 	case f.maxTokens <= 0:

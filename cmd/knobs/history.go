@@ -216,7 +216,7 @@ func runHistoryReplay(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := interruptible()
 	defer stop()
-	l := lab.New(lab.Options{Store: st, AppVersion: version})
+	l := lab.New(labOptions(st))
 	defer l.Close()
 	if run.Model.Ref != "" && run.Model.Ref != lab.DemoRef {
 		// Pull the recorded revision first if it is gone, with a progress bar.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/knobs-app/knobs/backend/demomodel"
+	"github.com/knobs-app/knobs/backend/hub"
 	"github.com/knobs-app/knobs/backend/lab"
 	"github.com/knobs-app/knobs/backend/sampling"
 	"github.com/knobs-app/knobs/backend/store"
@@ -229,7 +231,7 @@ func openLab(ctx context.Context, ref, dataDir string,
 	if err != nil {
 		return nil, nil, err
 	}
-	l := lab.New(lab.Options{Store: st, AppVersion: version})
+	l := lab.New(labOptions(st))
 	if ref == "" || ref == lab.DemoRef {
 		err = l.Load(ctx, ref)
 	} else {
@@ -243,6 +245,16 @@ func openLab(ctx context.Context, ref, dataDir string,
 		return nil, nil, err
 	}
 	return l, st, nil
+}
+
+// defaultModelHelp says which model the lab opens when --model is not given.
+const defaultModelHelp = "default: " + hub.DefaultModel +
+	" when it is downloaded, else the built-in demo model"
+
+// labOptions are the lab's options for every command: the CLI's version in the run
+// records and the built-in demo model when no other model is available.
+func labOptions(st *store.Store) lab.Options {
+	return lab.Options{Store: st, AppVersion: version, Demo: demomodel.DirContext}
 }
 
 // interruptible returns a context cancelled by Ctrl-C, so a long comparison ends as
