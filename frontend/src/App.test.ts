@@ -155,3 +155,14 @@ describe('App start', () => {
 		expect(backend.loadModel).not.toHaveBeenCalled();
 	});
 });
+
+describe('App notices', () => {
+	it('shows the notices of files set aside at start until dismissed', async () => {
+		const backend = fakeBackend();
+		backend.labNotices = async () => ['The history database was damaged and set aside.'];
+		render(App, { backend });
+		const notice = await screen.findByText('The history database was damaged and set aside.');
+		await fireEvent.click(within(notice.parentElement!).getByRole('button', { name: 'Dismiss' }));
+		expect(screen.queryByText('The history database was damaged and set aside.')).toBeNull();
+	});
+});

@@ -11,6 +11,7 @@ export const en = {
 	'common.cancel': 'Cancel',
 	'common.close': 'Close',
 	'common.delete': 'Delete',
+	'common.dismiss': 'Dismiss',
 	'common.loading': 'Loading…',
 	'common.save': 'Save',
 

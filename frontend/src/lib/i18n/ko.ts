@@ -12,6 +12,7 @@ export const ko: Record<MessageKey, string> = {
 	'common.cancel': '취소',
 	'common.close': '닫기',
 	'common.delete': '삭제',
+	'common.dismiss': '닫기',
 	'common.loading': '불러오는 중…',
 	'common.save': '저장',
 
