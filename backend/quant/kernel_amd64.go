@@ -97,7 +97,10 @@ var permuted []float32
 // permuteColumns returns the n vectors of x ([n][cols]) with every 16
 // columns reordered as the kernel unpacks codes: 8 bytes of codes hold
 // columns 0..15, byte i holding 2i (low nibble) and 2i+1, so the even columns
-// come first, then the odd ones. cols is a multiple of 32 (a group).
+// come first, then the odd ones, divided by 16 because the kernel multiplies
+// them by 16 times their code. Dividing by a power of two is exact (unless x
+// is below 2^-122, where a subnormal result may drop low bits). cols is a
+// multiple of 32 (a group).
 func permuteColumns(x []float32, n, cols int) []float32 {
 	permuted = grow(permuted, n*cols)
 	p := permuted
@@ -106,7 +109,7 @@ func permuteColumns(x []float32, n, cols int) []float32 {
 		src := (*[16]float32)(x[i:])
 		dst := (*[16]float32)(p[i:])
 		for k := range 8 {
-			dst[k], dst[8+k] = src[2*k], src[2*k+1]
+			dst[k], dst[8+k] = src[2*k], src[2*k+1]*(1.0/16)
 		}
 	}
 	return p
