@@ -91,12 +91,12 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	}
 
 	// Resolve the columns before loading the model: a typo fails fast.
-	st, err := openStore(*dataDir, stderr)
-	if err != nil {
+	var cols []lab.ColumnSpec
+	err := withStore(*dataDir, stderr, func(st *store.Store) error {
+		var err error
+		cols, err = resolveColumns(st, sources)
 		return err
-	}
-	cols, err := resolveColumns(st, sources)
-	st.Close()
+	})
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -129,9 +128,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	}
 	out := buildGenerateOutput(g, prompt, tok)
 	if f.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		return enc.Encode(out)
+		return writeJSON(stdout, out)
 	}
 	return printGeneration(stdout, stderr, out, stream)
 }
@@ -246,16 +243,7 @@ func printGeneration(stdout, stderr io.Writer, out generateOutput,
 		}
 		fmt.Fprintln(stdout, strings.Join(ids, ","))
 	}
-	for i, t := range out.Tokens {
-		if len(t.Top) == 0 {
-			break
-		}
-		fmt.Fprintf(stdout, "%3d %6d %-16q %8.4f |", i, t.ID, t.Text, t.Logprob)
-		for _, a := range t.Top {
-			fmt.Fprintf(stdout, " %d %q %.4f;", a.ID, a.Text, a.Logprob)
-		}
-		fmt.Fprintln(stdout)
-	}
+	printTopLogprobs(stdout, out)
 	fmt.Fprintf(stderr, "%d prompt tokens, %.1f tokens/s prefill; %d tokens, %.1f tokens/s decode; "+
 		"stop: %s\n", out.PromptTokens, out.PrefillTokensPerSecond, len(out.Tokens),
 		out.DecodeTokensPerSecond, out.StopReason)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -84,12 +85,11 @@ func runHistoryList(args []string, stdout, stderr io.Writer) error {
 	if q.Until, err = parseDate("--until", *until); err != nil {
 		return err
 	}
-	st, err := openStore(*dataDir, stderr)
-	if err != nil {
+	var runs []store.Run
+	err = withStore(*dataDir, stderr, func(st *store.Store) error {
+		runs, err = st.ListRuns(q)
 		return err
-	}
-	defer st.Close()
-	runs, err := st.ListRuns(q)
+	})
 	if err != nil {
 		return err
 	}
@@ -134,120 +134,120 @@ func shorten(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// runID reads the ID argument.
-func runID(positional []string) (int64, error) {
-	if len(positional) != 1 {
-		return 0, usageErrorf("give one run ID (see \"knobs history list\")")
+// runID parses args into fs and reads the one run ID argument.
+func runID(fs *flag.FlagSet, args []string) (int64, error) {
+	arg, err := oneArg(fs, args, "give one run ID (see \"knobs history list\")")
+	if err != nil {
+		return 0, err
 	}
-	id, err := strconv.ParseInt(positional[0], 10, 64)
+	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, usageErrorf("%q is not a run ID", positional[0])
+		return 0, usageErrorf("%q is not a run ID", arg)
 	}
 	return id, nil
+}
+
+// withRun opens the store of dataDir and calls fn with the recorded run id.
+func withRun(dataDir string, id int64, stderr io.Writer,
+	fn func(*store.Store, *store.Run) error) error {
+	return withStore(dataDir, stderr, func(st *store.Store) error {
+		r, err := st.GetRun(id)
+		if err != nil {
+			return err
+		}
+		return fn(st, r)
+	})
 }
 
 func runHistoryShow(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("history show", stderr)
 	asJSON := fs.Bool("json", false, "print the run as JSON, per-token data included")
 	dataDir := addDataDirFlag(fs)
-	positional, err := parseFlags(fs, args)
+	id, err := runID(fs, args)
 	if err != nil {
 		return err
 	}
-	id, err := runID(positional)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(*dataDir, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	r, err := st.GetRun(id)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(stdout, r)
-	}
-	fmt.Fprintf(stdout, "run %d, %s, %s, %s\n", r.ID, r.Kind, r.Status,
+	return withRun(*dataDir, id, stderr, func(_ *store.Store, r *store.Run) error {
+		if *asJSON {
+			return writeJSON(stdout, r)
+		}
+		printRun(stdout, r)
+		return nil
+	})
+}
+
+// printRun writes a recorded run for people: its header, then each column's knobs and text.
+func printRun(w io.Writer, r *store.Run) {
+	fmt.Fprintf(w, "run %d, %s, %s, %s\n", r.ID, r.Kind, r.Status,
 		r.CreatedAt.Local().Format(time.DateTime))
-	fmt.Fprintf(stdout, "model %s (hash %s)\n", r.Model.Label(), shorten(r.Model.Hash, 13))
-	fmt.Fprintf(stdout, "%s prompt (%d tokens): %s\n", r.Mode, len(r.PromptTokens), r.Prompt)
+	fmt.Fprintf(w, "model %s (hash %s)\n", r.Model.Label(), shorten(r.Model.Hash, 13))
+	fmt.Fprintf(w, "%s prompt (%d tokens): %s\n", r.Mode, len(r.PromptTokens), r.Prompt)
 	if r.System != "" {
-		fmt.Fprintf(stdout, "system: %s\n", r.System)
+		fmt.Fprintf(w, "system: %s\n", r.System)
 	}
 	if r.Error != "" {
-		fmt.Fprintf(stdout, "error: %s\n", r.Error)
+		fmt.Fprintf(w, "error: %s\n", r.Error)
 	}
 	for _, c := range r.Columns {
 		name := c.Regime.Name
 		if name == "" {
 			name = "regime " + strconv.Itoa(c.Index+1)
 		}
-		fmt.Fprintf(stdout, "\n== %d. %s: %s | %s, %d tokens, stop: %s\n", c.Index+1, name,
+		fmt.Fprintf(w, "\n== %d. %s: %s | %s, %d tokens, stop: %s\n", c.Index+1, name,
 			describeRegime(c.Regime), c.Status, c.Stats.Tokens, c.StopReason)
-		fmt.Fprintln(stdout, c.Text)
+		fmt.Fprintln(w, c.Text)
 	}
-	return nil
 }
 
 func runHistoryReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("history replay", stderr)
 	asJSON := fs.Bool("json", false, "print the replay report as JSON")
 	dataDir := addDataDirFlag(fs)
-	positional, err := parseFlags(fs, args)
+	id, err := runID(fs, args)
 	if err != nil {
 		return err
 	}
-	id, err := runID(positional)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(*dataDir, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	run, err := st.GetRun(id)
-	if err != nil {
-		return err
-	}
+	return withRun(*dataDir, id, stderr, func(st *store.Store, run *store.Run) error {
+		rep, err := replay(st, run, stderr)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			rep.Result = nil // the tokens are in "history show"; the report stays readable
+			if err := writeJSON(stdout, rep); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintln(stdout, rep.Message)
+		}
+		if !rep.Identical {
+			return errReplayDiffers
+		}
+		return nil
+	})
+}
 
+// replay loads the run's model into a new lab, pulling the recorded revision first (with
+// a progress bar on stderr) if it is gone, and replays the run.
+func replay(st *store.Store, run *store.Run, stderr io.Writer) (*lab.ReplayReport, error) {
 	ctx, stop := interruptible()
 	defer stop()
 	l := lab.New(labOptions(st))
 	defer l.Close()
 	if run.Model.Ref != "" && run.Model.Ref != lab.DemoRef {
-		// Pull the recorded revision first if it is gone, with a progress bar.
 		ref := run.Model.Ref
 		if run.Model.Revision != "" {
 			ref += "@" + run.Model.Revision
 		}
 		local, err := ensureModel(ctx, ref, stderr)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := l.LoadLocal(ctx, local); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	rep, err := l.Replay(ctx, id, nil)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		rep.Result = nil // the tokens are in "history show"; the report stays readable
-		if err := writeJSON(stdout, rep); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintln(stdout, rep.Message)
-	}
-	if !rep.Identical {
-		return errReplayDiffers
-	}
-	return nil
+	return l.Replay(ctx, run.ID, nil)
 }
 
 // errReplayDiffers makes a replay that differs exit with status 1 after its report.
@@ -261,24 +261,17 @@ func (replayError) ErrorCode() string { return "replay_differs" }
 func runHistoryDelete(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("history delete", stderr)
 	dataDir := addDataDirFlag(fs)
-	positional, err := parseFlags(fs, args)
+	id, err := runID(fs, args)
 	if err != nil {
 		return err
 	}
-	id, err := runID(positional)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(*dataDir, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.DeleteRun(id); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "deleted run %d\n", id)
-	return nil
+	return withStore(*dataDir, stderr, func(st *store.Store) error {
+		if err := st.DeleteRun(id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "deleted run %d\n", id)
+		return nil
+	})
 }
 
 func runHistoryClear(args []string, stdout, stderr io.Writer) error {
@@ -287,15 +280,12 @@ func runHistoryClear(args []string, stdout, stderr io.Writer) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(*dataDir, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, err := st.ClearRuns()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "deleted %d runs\n", n)
-	return nil
+	return withStore(*dataDir, stderr, func(st *store.Store) error {
+		n, err := st.ClearRuns()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "deleted %d runs\n", n)
+		return nil
+	})
 }

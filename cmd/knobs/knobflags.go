@@ -223,6 +223,17 @@ func openStore(dataDir string, stderr io.Writer) (*store.Store, error) {
 	return st, nil
 }
 
+// withStore opens the store of --data-dir (see openStore), calls fn with it and closes
+// it when fn returns.
+func withStore(dataDir string, stderr io.Writer, fn func(*store.Store) error) error {
+	st, err := openStore(dataDir, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
 // openLab opens the store and loads ref into a new lab: a hub reference is resolved
 // and pulled with a progress bar; "demo" or "" go to the lab's own resolution.
 func openLab(ctx context.Context, ref, dataDir string,

@@ -102,6 +102,19 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// oneArg parses args into fs and returns the one positional argument the subcommand
+// takes; any other count is a usage error saying want.
+func oneArg(fs *flag.FlagSet, args []string, want string) (string, error) {
+	positional, err := parseFlags(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(positional) != 1 {
+		return "", usageErrorf("%s", want)
+	}
+	return positional[0], nil
+}
+
 func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "Knobs: see what the sampling knobs do, on a local model.")
 	fmt.Fprintln(w)

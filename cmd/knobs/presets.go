@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -56,12 +57,12 @@ func runPresetsList(args []string, stdout, stderr io.Writer) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(*dataDir, stderr)
-	if err != nil {
+	var ps []store.Preset
+	err := withStore(*dataDir, stderr, func(st *store.Store) error {
+		var err error
+		ps, err = st.Presets(*all)
 		return err
-	}
-	defer st.Close()
-	ps, err := st.Presets(*all)
+	})
 	if err != nil {
 		return err
 	}
@@ -90,43 +91,41 @@ func runPresetsList(args []string, stdout, stderr io.Writer) error {
 	return tw.Flush()
 }
 
-// presetName reads the single NAME argument.
-func presetName(positional []string) (string, error) {
-	if len(positional) != 1 {
-		return "", usageErrorf("give one preset name (quote names with spaces)")
-	}
-	return positional[0], nil
+// presetName parses args into fs and reads the one NAME argument.
+func presetName(fs *flag.FlagSet, args []string) (string, error) {
+	return oneArg(fs, args, "give one preset name (quote names with spaces)")
+}
+
+// withPreset opens the store of dataDir and calls fn with the preset called name.
+func withPreset(dataDir, name string, stderr io.Writer,
+	fn func(*store.Store, store.Preset) error) error {
+	return withStore(dataDir, stderr, func(st *store.Store) error {
+		p, err := st.PresetByName(name)
+		if err != nil {
+			return err
+		}
+		return fn(st, p)
+	})
 }
 
 func runPresetsShow(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("presets show", stderr)
 	asJSON := fs.Bool("json", false, "print the preset as JSON")
 	dataDir := addDataDirFlag(fs)
-	positional, err := parseFlags(fs, args)
+	name, err := presetName(fs, args)
 	if err != nil {
 		return err
 	}
-	name, err := presetName(positional)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(*dataDir, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	p, err := st.PresetByName(name)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(stdout, p)
-	}
-	fmt.Fprintf(stdout, "%s: %s\n", p.Name, describeRegime(p.Regime))
-	if p.Description != "" {
-		fmt.Fprintln(stdout, p.Description)
-	}
-	return nil
+	return withPreset(*dataDir, name, stderr, func(_ *store.Store, p store.Preset) error {
+		if *asJSON {
+			return writeJSON(stdout, p)
+		}
+		fmt.Fprintf(stdout, "%s: %s\n", p.Name, describeRegime(p.Regime))
+		if p.Description != "" {
+			fmt.Fprintln(stdout, p.Description)
+		}
+		return nil
+	})
 }
 
 func runPresetsSave(args []string, stdout, stderr io.Writer) error {
@@ -136,11 +135,7 @@ func runPresetsSave(args []string, stdout, stderr io.Writer) error {
 	maxTokens := fs.Int("max-tokens", 0, "tokens per column; 0 leaves it to the comparison")
 	knobs := addKnobFlags(fs)
 	dataDir := addDataDirFlag(fs)
-	positional, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := presetName(positional)
+	name, err := presetName(fs, args)
 	if err != nil {
 		return err
 	}
@@ -160,51 +155,38 @@ func runPresetsSave(args []string, stdout, stderr io.Writer) error {
 	if *maxTokens != 0 {
 		r.MaxTokens = *maxTokens
 	}
-	st, err := openStore(*dataDir, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	p, err := st.SavePreset(name, *description, r)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "saved preset %q: %s\n", p.Name, describeRegime(p.Regime))
-	return nil
+	return withStore(*dataDir, stderr, func(st *store.Store) error {
+		p, err := st.SavePreset(name, *description, r)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "saved preset %q: %s\n", p.Name, describeRegime(p.Regime))
+		return nil
+	})
 }
 
 func runPresetsByName(verb string, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("presets "+verb, stderr)
 	dataDir := addDataDirFlag(fs)
-	positional, err := parseFlags(fs, args)
+	name, err := presetName(fs, args)
 	if err != nil {
 		return err
 	}
-	name, err := presetName(positional)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(*dataDir, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	p, err := st.PresetByName(name)
-	if err != nil {
-		return err
-	}
-	done := map[string]string{"hide": "hidden:", "unhide": "shown again:"}[verb]
-	switch verb {
-	case "hide", "unhide":
-		err = st.SetHidden(p.ID, verb == "hide")
-	default:
-		err, done = st.DeletePreset(p.ID), "deleted"
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "%s preset %q\n", done, p.Name)
-	return nil
+	return withPreset(*dataDir, name, stderr, func(st *store.Store, p store.Preset) error {
+		done := map[string]string{"hide": "hidden:", "unhide": "shown again:"}[verb]
+		var err error
+		switch verb {
+		case "hide", "unhide":
+			err = st.SetHidden(p.ID, verb == "hide")
+		default:
+			err, done = st.DeletePreset(p.ID), "deleted"
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%s preset %q\n", done, p.Name)
+		return nil
+	})
 }
 
 func runPresetsExport(args []string, stdout, stderr io.Writer) error {
@@ -218,41 +200,32 @@ func runPresetsExport(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf("give the file to write, then optionally preset names " +
 			"(default: every user preset)")
 	}
-	st, err := openStore(*dataDir, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, err := st.ExportPresets(positional[0], positional[1:])
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "exported %d presets to %s\n", n, positional[0])
-	return nil
+	return withStore(*dataDir, stderr, func(st *store.Store) error {
+		n, err := st.ExportPresets(positional[0], positional[1:])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "exported %d presets to %s\n", n, positional[0])
+		return nil
+	})
 }
 
 func runPresetsImport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("presets import", stderr)
 	dataDir := addDataDirFlag(fs)
-	positional, err := parseFlags(fs, args)
+	file, err := oneArg(fs, args, "give the preset file to import")
 	if err != nil {
 		return err
 	}
-	if len(positional) != 1 {
-		return usageErrorf("give the preset file to import")
-	}
-	st, err := openStore(*dataDir, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	res, err := st.ImportPresets(positional[0])
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "imported %d presets\n", len(res.Added))
-	for from, to := range res.Renamed {
-		fmt.Fprintf(stderr, "  %q was saved as %q (the name was taken)\n", from, to)
-	}
-	return nil
+	return withStore(*dataDir, stderr, func(st *store.Store) error {
+		res, err := st.ImportPresets(file)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "imported %d presets\n", len(res.Added))
+		for from, to := range res.Renamed {
+			fmt.Fprintf(stderr, "  %q was saved as %q (the name was taken)\n", from, to)
+		}
+		return nil
+	})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -65,9 +64,7 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 		out.Tokens[i] = tok.TokenText(id)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetEscapeHTML(false)
-		return enc.Encode(out)
+		return writeJSON(stdout, out)
 	}
 	return printTokens(stdout, out)
 }
