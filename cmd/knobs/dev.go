@@ -18,6 +18,7 @@ func init() {
 		summary: "developer tools (dev mkmodel: write a random test checkpoint)",
 		usage:   "dev mkmodel --out DIR (--shape llama-3.2-1b | --tiny NAME) [--seed N]",
 		run:     runDev,
+		hidden:  true,
 	})
 }
 

@@ -21,6 +21,9 @@ type command struct {
 	// usage is the synopsis printed by "knobs help NAME", without the leading "knobs ".
 	usage string
 	run   func(args []string, stdout, stderr io.Writer) error
+	// hidden keeps the command out of the "knobs help" list (developer tools); it
+	// still runs, and "knobs help NAME" still shows its usage.
+	hidden bool
 }
 
 var commands = map[string]*command{}
@@ -121,8 +124,10 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "Usage: knobs COMMAND [flags]")
 	fmt.Fprintln(w)
 	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+	for n, c := range commands {
+		if !c.hidden {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	for _, n := range names {
