@@ -30,8 +30,10 @@ describe('App', () => {
 		const run = screen.getByTestId('run-all') as HTMLButtonElement;
 		expect(run.disabled).toBe(true);
 		await waitFor(() =>
-			expect(screen.getByText('Load a model to run the comparison.')).toBeTruthy()
+			expect(screen.getByText(/Load a model to run the comparison./)).toBeTruthy()
 		);
+		await fireEvent.click(screen.getByTestId('model-load-default'));
+		expect(backend.loadModel).toHaveBeenCalledWith('');
 	});
 
 	it('shows a backend error by its message and code', async () => {

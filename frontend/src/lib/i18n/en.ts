@@ -22,6 +22,7 @@ export const en = {
 	'prompt.placeholder.raw': 'Write the start of a text; each regime continues it.',
 	'prompt.placeholder.chat': 'Write a message; each regime answers it.',
 	'prompt.sample': 'The old lighthouse keeper',
+	'prompt.loadDefault': 'Load the default model',
 	'prompt.runAll': 'Run all',
 	'prompt.stopAll': 'Stop all',
 	'prompt.shortcut': '{key}+Enter runs every column',

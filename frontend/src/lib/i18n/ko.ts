@@ -23,6 +23,7 @@ export const ko: Record<MessageKey, string> = {
 	'prompt.placeholder.raw': '글의 시작을 쓰세요. 각 방식이 이어서 씁니다.',
 	'prompt.placeholder.chat': '메시지를 쓰세요. 각 방식이 답합니다.',
 	'prompt.sample': '늙은 등대지기는',
+	'prompt.loadDefault': '기본 모델 불러오기',
 	'prompt.runAll': '모두 실행',
 	'prompt.stopAll': '모두 중지',
 	'prompt.shortcut': '{key}+Enter로 모든 열을 실행합니다',
