@@ -116,10 +116,10 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	if tok != nil && !f.asJSON {
 		stream = tok.NewStreamDecoder(true)
 	}
+	text := &textOut{w: stdout}
 	g, err := model.Generate(m, prompt, opts, func(t model.GeneratedToken) error {
 		if stream != nil {
-			_, err := io.WriteString(stdout, stream.Add(t.ID))
-			return err
+			return text.write(stream.Add(t.ID))
 		}
 		return nil
 	})
@@ -130,7 +130,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	if f.asJSON {
 		return writeJSON(stdout, out)
 	}
-	return printGeneration(stdout, stderr, out, stream)
+	return printGeneration(text, stderr, out, stream)
 }
 
 // loadTokenizer loads the model's tokenizer; without tokenizer.json it is only an
@@ -232,10 +232,12 @@ func buildGenerateOutput(g *model.Generation, prompt []int32,
 
 // printGeneration finishes the streamed text (or prints the ids when the model has no
 // tokenizer) and writes the statistics to stderr.
-func printGeneration(stdout, stderr io.Writer, out generateOutput,
+func printGeneration(text *textOut, stderr io.Writer, out generateOutput,
 	stream *tokenizer.StreamDecoder) error {
+	stdout := text.w
 	if stream != nil {
-		fmt.Fprintln(stdout, stream.Flush())
+		text.write(stream.Flush())
+		text.endLine()
 	} else {
 		ids := make([]string, len(out.Tokens))
 		for i, t := range out.Tokens {
@@ -248,4 +250,33 @@ func printGeneration(stdout, stderr io.Writer, out generateOutput,
 		"stop: %s\n", out.PromptTokens, out.PrefillTokensPerSecond, len(out.Tokens),
 		out.DecodeTokensPerSecond, out.StopReason)
 	return nil
+}
+
+// textOut writes generated text for people and ends it with exactly one newline: the
+// --logprobs table, the shell prompt or whatever follows starts on a line of its own,
+// without a blank line when the model's text already ended its line.
+type textOut struct {
+	w io.Writer
+	// ended is whether the last byte written was a newline.
+	ended bool
+}
+
+// write passes s on to the writer.
+func (o *textOut) write(s string) error {
+	if s == "" {
+		return nil
+	}
+	o.ended = s[len(s)-1] == '\n'
+	_, err := io.WriteString(o.w, s)
+	return err
+}
+
+// endLine writes a newline unless the text written so far ends with one (an empty
+// text gets one too). Like the rest of the readable output, a failed write is not
+// reported: the next write to the same place fails the same way.
+func (o *textOut) endLine() {
+	if !o.ended {
+		o.ended = true
+		io.WriteString(o.w, "\n")
+	}
 }

@@ -314,11 +314,12 @@ func generateWithLab(f generateFlags, knobs *knobFlags, dataDir string,
 	req := lab.Request{Kind: store.KindGenerate, Prompt: f.prompt, Chat: f.chat,
 		InspectK: f.logprobs, Columns: []lab.ColumnSpec{{Regime: store.Regime{
 			Params: params, MaxTokens: f.maxTokens}}}}
+	text := &textOut{w: stdout}
 	var onEvent func(lab.Event)
 	if !f.asJSON {
 		onEvent = func(ev lab.Event) {
 			if ev.Kind == lab.EventToken {
-				io.WriteString(stdout, ev.Delta)
+				text.write(ev.Delta)
 			}
 		}
 	}
@@ -330,7 +331,7 @@ func generateWithLab(f generateFlags, knobs *knobFlags, dataDir string,
 	if f.asJSON {
 		return writeJSON(stdout, out)
 	}
-	fmt.Fprintln(stdout)
+	text.endLine()
 	printTopLogprobs(stdout, out)
 	fmt.Fprintf(stderr, "%d prompt tokens, %.1f tokens/s prefill; %d tokens, %.1f tokens/s "+
 		"decode; stop: %s; seed %d; run %d\n", out.PromptTokens, out.PrefillTokensPerSecond,
