@@ -106,7 +106,9 @@ export const en = {
 	'inspector.col.final': 'Final / raw',
 	'inspector.cutBy': 'cut by {knob}',
 	'inspector.penalized': 'penalized: {p}',
-	'inspector.chosenOutside': 'The chosen token is not among the candidates recorded here.',
+	'inspector.rankOf': 'chosen at rank {rank}',
+	'inspector.chosenOutside':
+		'The chosen token was ranked below the candidates recorded here (raise the inspector depth to see it among them).',
 
 	'playground.title': 'Knob playground',
 	'playground.reset': 'Reset',

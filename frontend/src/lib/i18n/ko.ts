@@ -107,7 +107,9 @@ export const ko: Record<MessageKey, string> = {
 	'inspector.col.final': '최종 / 원래',
 	'inspector.cutBy': '{knob}에서 제외',
 	'inspector.penalized': '페널티 후: {p}',
-	'inspector.chosenOutside': '선택된 토큰이 여기 기록된 후보에 없습니다.',
+	'inspector.rankOf': '{rank}위에서 선택됨',
+	'inspector.chosenOutside':
+		'선택된 토큰은 여기 기록된 후보보다 순위가 낮습니다(검사기 깊이를 늘리면 함께 볼 수 있습니다).',
 
 	'playground.title': '노브 놀이터',
 	'playground.reset': '되돌리기',

@@ -57,3 +57,19 @@ describe('Inspector', () => {
 		expect(screen.getByText(/over the top 3 candidates shown/)).toBeTruthy();
 	});
 });
+
+describe('Inspector with a chosen token ranked below the recorded candidates', () => {
+	it('adds the chosen token below the candidates with its rank', () => {
+		const c = new Column(regime({ temp: 1 }));
+		const tk = token(10, 'x');
+		tk.id = 99;
+		tk.sampling = { ...tk.sampling!, token: 99, rank: 14, prob: 0.01 };
+		c.show([tk], 'length', c.toRegime());
+		render(Inspector, { selection: { column: c, step: 0 } });
+		const rows = screen.getAllByTestId('inspector-candidate');
+		expect(rows.some((r) => r.dataset.chosen === 'true')).toBe(false);
+		const outside = screen.getByTestId('inspector-chosen-outside');
+		expect(outside.textContent).toContain('chosen at rank 15');
+		expect(outside.textContent).toContain('1.0%');
+	});
+});
