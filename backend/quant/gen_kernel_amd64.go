@@ -27,8 +27,9 @@ func emit(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) 
 
 func main() {
 	out.WriteString(header)
-	emit("// func affine4Rows(dst *float32, dstStride int, codes *uint32, scales, biases *float32,")
-	emit("//\tx *float32, xStride int, xsum *float32, xsumStride int, rows, groups, groupSize, nb int)")
+	emit("// func affine4Rows(dst *float32, dstStride int, codes *uint32,")
+	emit("//\tscales, biases *float32, x *float32, xStride int, xsum *float32,")
+	emit("//\txsumStride int, rows, groups, groupSize, nb int)")
 	emit("TEXT ·affine4Rows(SB), NOSPLIT, $32-104")
 	emit("\t// Locals: byte strides of dst and xsum, the bytes of a row's groups")
 	emit("\t// handled 8 at a time, and the bytes of all its groups.")

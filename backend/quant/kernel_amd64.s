@@ -11,8 +11,9 @@
 // lanes are summed as (l0+l4, l1+l5, l2+l6, l3+l7), then pairwise; leftover
 // groups' bias*xsum follow one by one.
 
-// func affine4Rows(dst *float32, dstStride int, codes *uint32, scales, biases *float32,
-//	x *float32, xStride int, xsum *float32, xsumStride int, rows, groups, groupSize, nb int)
+// func affine4Rows(dst *float32, dstStride int, codes *uint32,
+//	scales, biases *float32, x *float32, xStride int, xsum *float32,
+//	xsumStride int, rows, groups, groupSize, nb int)
 TEXT ·affine4Rows(SB), NOSPLIT, $32-104
 	// Locals: byte strides of dst and xsum, the bytes of a row's groups
 	// handled 8 at a time, and the bytes of all its groups.
