@@ -23,13 +23,10 @@ func init() {
 }
 
 func runDev(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stdout, "Subcommands:\n"+
-			"  mkmodel   write a random-weight checkpoint in the mlx-community layout")
-		if len(args) == 0 {
-			return usageErrorf("missing subcommand")
-		}
-		return nil
+	usage := "Subcommands:\n" +
+		"  mkmodel   write a random-weight checkpoint in the mlx-community layout"
+	if handled, err := groupHelp(args, stdout, usage, "missing subcommand"); handled {
+		return err
 	}
 	switch args[0] {
 	case "mkmodel":

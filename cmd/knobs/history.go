@@ -25,13 +25,11 @@ func init() {
 }
 
 func runHistory(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stdout, "Usage: knobs history list|show ID|replay ID|delete ID|clear "+
-			"[--json] [--data-dir DIR]")
-		if len(args) == 0 {
-			return usageErrorf("give a subcommand: list, show, replay, delete or clear")
-		}
-		return nil
+	usage := "Usage: knobs history list|show ID|replay ID|delete ID|clear " +
+		"[--json] [--data-dir DIR]"
+	if handled, err := groupHelp(args, stdout, usage,
+		"give a subcommand: list, show, replay, delete or clear"); handled {
+		return err
 	}
 	switch args[0] {
 	case "list", "ls":

@@ -118,6 +118,20 @@ func oneArg(fs *flag.FlagSet, args []string, want string) (string, error) {
 	return positional[0], nil
 }
 
+// groupHelp handles a command with subcommands called without one or with -h or
+// --help: it prints usage on stdout and reports handled. Without any argument it also
+// returns a usage error saying missing.
+func groupHelp(args []string, stdout io.Writer, usage, missing string) (handled bool, err error) {
+	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" {
+		return false, nil
+	}
+	fmt.Fprintln(stdout, usage)
+	if len(args) == 0 {
+		return true, usageErrorf("%s", missing)
+	}
+	return true, nil
+}
+
 func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "Knobs: see what the sampling knobs do, on a local model.")
 	fmt.Fprintln(w)

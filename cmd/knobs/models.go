@@ -19,19 +19,23 @@ func init() {
 	})
 }
 
+// modelsUsage is the help of "knobs models".
+const modelsUsage = `Usage: knobs models list [--json] [DIR...]
+       knobs models rm REPO[@REV]
+
+list  the cached models (and the model directories given), with their
+      size and whether each is a complete checkpoint Knobs can load
+rm    delete a model from the cache: REPO removes every revision,
+      REPO@REV one snapshot and the files only it uses`
+
 func runModels(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stdout, "Usage: knobs models list [--json] [DIR...]")
-		fmt.Fprintln(stdout, "       knobs models rm REPO[@REV]")
-		fmt.Fprintln(stdout)
-		fmt.Fprintln(stdout, "list  the cached models (and the model directories given), with their")
-		fmt.Fprintln(stdout, "      size and whether each is a complete checkpoint Knobs can load")
-		fmt.Fprintln(stdout, "rm    delete a model from the cache: REPO removes every revision,")
-		fmt.Fprintln(stdout, "      REPO@REV one snapshot and the files only it uses")
-		if len(args) == 0 {
-			return usageErrorf("give a subcommand: list or rm")
-		}
-		return nil
+	if len(args) > 0 && args[0] == "help" {
+		// "knobs models help" asks for the same help as -h.
+		args = append([]string{"-h"}, args[1:]...)
+	}
+	if handled, err := groupHelp(args, stdout, modelsUsage,
+		"give a subcommand: list or rm"); handled {
+		return err
 	}
 	switch args[0] {
 	case "list", "ls":

@@ -22,14 +22,11 @@ func init() {
 }
 
 func runPresets(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stdout, "Usage: knobs presets "+
-			"list|show|save|delete|hide|unhide|export|import [--data-dir DIR]")
-		if len(args) == 0 {
-			return usageErrorf("give a subcommand: list, show, save, delete, hide, " +
-				"unhide, export or import")
-		}
-		return nil
+	usage := "Usage: knobs presets " +
+		"list|show|save|delete|hide|unhide|export|import [--data-dir DIR]"
+	if handled, err := groupHelp(args, stdout, usage, "give a subcommand: list, show, "+
+		"save, delete, hide, unhide, export or import"); handled {
+		return err
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
