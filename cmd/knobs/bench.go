@@ -56,7 +56,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		"use a random model of this shape: llama-3.2-1b")
 	promptTokens := fs.Int("prompt-tokens", 128, "prompt length for the prefill measurement")
 	genTokens := fs.Int("gen-tokens", 32, "decode steps to time")
-	columns := fs.Int("columns", 1, fmt.Sprintf("sequences decoded together (1..%d)", model.MaxBatch))
+	columns := fs.Int("columns", 1,
+		fmt.Sprintf("sequences decoded together (1..%d)", model.MaxBatch))
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -83,7 +84,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	progress("loading %s\n", dir)
-	m, err := model.LoadWithOptions(dir, model.Options{ContextLength: *promptTokens + *genTokens + 1})
+	m, err := model.LoadWithOptions(dir,
+		model.Options{ContextLength: *promptTokens + *genTokens + 1})
 	if err != nil {
 		return err
 	}
@@ -195,8 +197,10 @@ func printBench(w io.Writer, o *benchOutput) {
 		name, value string
 	}{
 		{"columns", fmt.Sprint(o.Columns)},
-		{"prefill", fmt.Sprintf("%.1f tokens/s (%d tokens)", o.PrefillTokensPerSecond, o.PromptTokens)},
-		{"decode step", fmt.Sprintf("%.2f ms (median of %d)", o.DecodeStepSeconds*1e3, o.GenTokens)},
+		{"prefill", fmt.Sprintf("%.1f tokens/s (%d tokens)",
+			o.PrefillTokensPerSecond, o.PromptTokens)},
+		{"decode step", fmt.Sprintf("%.2f ms (median of %d)",
+			o.DecodeStepSeconds*1e3, o.GenTokens)},
 		{"decode step CPU", fmt.Sprintf("%.2f ms (all threads)", o.DecodeStepCPUSeconds*1e3)},
 		{"decode", fmt.Sprintf("%.2f tokens/s per column", o.DecodeTokensPerSecond)},
 		{"weights per step", fmt.Sprintf("%.1f MB", float64(o.BytesPerToken)/1e6)},

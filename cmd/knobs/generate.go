@@ -246,8 +246,8 @@ func printGeneration(text *textOut, stderr io.Writer, out generateOutput,
 		fmt.Fprintln(stdout, strings.Join(ids, ","))
 	}
 	printTopLogprobs(stdout, out)
-	fmt.Fprintf(stderr, "%d prompt tokens, %.1f tokens/s prefill; %d tokens, %.1f tokens/s decode; "+
-		"stop: %s\n", out.PromptTokens, out.PrefillTokensPerSecond, len(out.Tokens),
+	fmt.Fprintf(stderr, "%d prompt tokens, %.1f tokens/s prefill; %d tokens, %.1f tokens/s "+
+		"decode; stop: %s\n", out.PromptTokens, out.PrefillTokensPerSecond, len(out.Tokens),
 		out.DecodeTokensPerSecond, out.StopReason)
 	return nil
 }

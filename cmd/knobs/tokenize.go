@@ -27,7 +27,8 @@ type tokenizeOutput struct {
 func runTokenize(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("tokenize", stderr)
 	modelDir := fs.String("model", "", "model directory holding tokenizer.json")
-	chat := fs.Bool("chat", false, "render TEXT as the user message of the chat template, with the generation prompt")
+	chat := fs.Bool("chat", false,
+		"render TEXT as the user message of the chat template, with the generation prompt")
 	system := fs.String("system", "", "system prompt for --chat")
 	asJSON := fs.Bool("json", false, `print {"ids": [...], "tokens": [...]}`)
 	positional, err := parseFlags(fs, args)

@@ -15,7 +15,8 @@ func init() {
 		summary: "print the Knobs version",
 		usage:   "version",
 		run: func(args []string, stdout, stderr io.Writer) error {
-			fmt.Fprintf(stdout, "knobs %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(stdout, "knobs %s (%s, %s/%s)\n", version, runtime.Version(),
+				runtime.GOOS, runtime.GOARCH)
 			return nil
 		},
 	})
