@@ -145,7 +145,7 @@ func runID(fs *flag.FlagSet, args []string) (int64, error) {
 	return id, nil
 }
 
-// withRun opens the store of dataDir and calls fn with the recorded run id.
+// withRun opens the store of dataDir and calls fn with it and the run recorded as id.
 func withRun(dataDir string, id int64, stderr io.Writer,
 	fn func(*store.Store, *store.Run) error) error {
 	return withStore(dataDir, stderr, func(st *store.Store) error {
