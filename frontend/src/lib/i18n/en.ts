@@ -177,6 +177,9 @@ export const en = {
 	'model.phase.hashing': 'checking',
 	'model.phase.loading': 'reading weights',
 	'model.eta': '{s} s left',
+	'model.state.demo':
+		'Knobs demo: a 1M-parameter toy trained on the King James Bible, not a real assistant',
+	'model.getDefault': 'Get Llama 3.2 1B (0.7 GB)',
 	'model.state.empty': 'No model loaded',
 	'model.state.loading': 'Loading {ref}…',
 	'model.state.ready': 'Model {ref}',

@@ -178,6 +178,9 @@ export const ko: Record<MessageKey, string> = {
 	'model.phase.hashing': '확인 중',
 	'model.phase.loading': '가중치 읽는 중',
 	'model.eta': '{s}초 남음',
+	'model.state.demo':
+		'Knobs 데모: 킹 제임스 성경으로 학습한 100만 파라미터 장난감 모델이며 실제 어시스턴트가 아닙니다',
+	'model.getDefault': 'Llama 3.2 1B 받기 (0.7 GB)',
 	'model.state.empty': '불러온 모델 없음',
 	'model.state.loading': '{ref} 불러오는 중…',
 	'model.state.ready': '모델 {ref}',

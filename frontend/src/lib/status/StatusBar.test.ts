@@ -48,4 +48,21 @@ describe('StatusBar', () => {
 		expect(el.dataset.state).toBe('error');
 		expect(el.textContent).toContain('No such model; check the name.');
 	});
+
+	it('says the demo model is a toy and offers the default model', async () => {
+		const backend = fakeBackend();
+		const model = new ModelStatus(backend);
+		model.update({ state: 'ready', ref: 'demo', identity: { ref: 'demo' } });
+		render(StatusBar, { state: new BackendState(), model });
+		expect(screen.getByTestId('model-status').textContent).toContain('toy');
+		await fireEvent.click(screen.getByTestId('model-get-default'));
+		expect(backend.loadModel).toHaveBeenCalledWith('mlx-community/Llama-3.2-1B-Instruct-4bit');
+	});
+
+	it('offers no download for a real model', () => {
+		const model = new ModelStatus(fakeBackend());
+		model.update({ state: 'ready', ref: 'org/m', identity: { ref: 'org/m' } });
+		render(StatusBar, { state: new BackendState(), model });
+		expect(screen.queryByTestId('model-get-default')).toBeNull();
+	});
 });
