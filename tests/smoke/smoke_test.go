@@ -158,6 +158,9 @@ func TestRunAllInWindow(t *testing.T) {
 	if title := app.waitReady(t); title != wantTitle {
 		t.Errorf("frontend reported title %q, want %q", title, wantTitle)
 	}
+	// The window as it mounted, before the streamed text arrives.
+	before := filepath.Join(artifactsDir(t), "run-all-before.png")
+	waitRendered(t, display, before)
 
 	// Until the frontend handles the event, there is nothing to wait for.
 	if !frontendHandles("app:run-all") {
@@ -172,7 +175,15 @@ func TestRunAllInWindow(t *testing.T) {
 	// WebKit renders the streamed tokens some time after the backend has sent the last
 	// one, so the screenshot is taken once the screen has stopped changing.
 	app.waitLog(t, "comparison finished", readyTimeout)
-	waitStill(t, display, filepath.Join(artifactsDir(t), "run-all.png"))
+	after := filepath.Join(artifactsDir(t), "run-all.png")
+	waitStill(t, display, after)
+	// Three columns of streamed text change thousands of pixels; a prompt, a status or
+	// a button changes a few hundred.
+	n := differingPixels(t, before, after)
+	t.Logf("%d pixels changed during the run", n)
+	if n < 5000 {
+		t.Errorf("the window changed in %d pixels during the run: no text in the columns?", n)
+	}
 	if frontendHandles("run-all-done") {
 		report, ok := app.waitReport(t, "run-all-done", 20*time.Second)
 		if !ok {
