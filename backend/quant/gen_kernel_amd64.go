@@ -1,9 +1,9 @@
 //go:build ignore
 
-// gen_kernel_amd64 writes kernel_amd64.s, the AVX2/FMA 4-bit kernel: one copy
-// of the row loop per block size (1 to avx2Block vectors), so that every
-// vector's arithmetic is the same instruction sequence whatever the block
-// holds. Run it with `go generate ./backend/quant/`.
+// gen_kernel_amd64 writes kernel_amd64.s, the 4-bit kernels for AVX2/FMA
+// (8 lanes) and AVX-512 (16 lanes): for each, one copy of the row loop per
+// block size, so that every vector's arithmetic is the same instruction
+// sequence whatever the block holds. Run it with `go generate ./backend/quant/`.
 package main
 
 import (
@@ -13,13 +13,30 @@ import (
 	"os"
 )
 
-// maxBlock is avx2Block in kernel_amd64.go: vectors per pass over a row. Each
-// vector takes two YMM registers (its row sum and its group dot product); the
-// codes, the nibble mask, the scale and a temporary take five more of the 16.
-const maxBlock = 5
+// isa describes one kernel: its symbol, vector registers and block size.
+type isa struct {
+	name     string   // TEXT symbol
+	label    string   // prefix of its labels
+	reg      string   // vector register prefix: "Y" or "Z"
+	lanes    int      // float32 lanes per register
+	maxBlock int      // vectors per pass: two registers each
+	xRegs    []string // the current columns of each vector of the block
+	// Registers besides the row sums (0..maxBlock-1) and the group dot
+	// products (maxBlock..2*maxBlock-1).
+	codes, codes2, mask, scale int
+}
 
-// xRegs hold the start of each vector of the block (permuted columns).
-var xRegs = [maxBlock]string{"R10", "R11", "R12", "R13", "BX"}
+var isas = []isa{
+	// 16 YMM registers: 5 vectors take 10, the codes, mask and scale 4.
+	{name: "affine4Rows", label: "y", reg: "Y", lanes: 8, maxBlock: 5,
+		xRegs: []string{"R10", "R11", "R12", "R13", "BX"},
+		codes: 10, codes2: 11, mask: 12, scale: 13},
+	// 32 ZMM registers: 8 vectors take 16. The group counter moves to the
+	// stack to free a general register for the eighth vector.
+	{name: "affine4Rows512", label: "z", reg: "Z", lanes: 16, maxBlock: 8,
+		xRegs: []string{"R10", "R11", "R12", "R13", "BX", "CX", "R15", "AX"},
+		codes: 16, codes2: 17, mask: 18, scale: 19},
+}
 
 var out bytes.Buffer
 
@@ -27,12 +44,26 @@ func emit(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) 
 
 func main() {
 	out.WriteString(header)
-	emit("// func affine4Rows(dst *float32, dstStride int, codes *uint32,")
+	for _, k := range isas {
+		kernel(k)
+	}
+	out.WriteString(converters)
+	if err := os.WriteFile("kernel_amd64.s", out.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// kernel emits one TEXT symbol: the prologue, a jump on the block size and
+// one row loop per block size.
+func kernel(k isa) {
+	r := func(i int) string { return fmt.Sprintf("%s%d", k.reg, i) }
+	emit("")
+	emit("// func %s(dst *float32, dstStride int, codes *uint32,", k.name)
 	emit("//\tscales, biases *float32, x *float32, xStride int, xsum *float32,")
 	emit("//\txsumStride int, rows, groups, groupSize, nb int)")
-	emit("TEXT ·affine4Rows(SB), NOSPLIT, $32-104")
+	emit("TEXT ·%s(SB), NOSPLIT, $40-104", k.name)
 	emit("\t// Locals: byte strides of dst and xsum, the bytes of a row's groups")
-	emit("\t// handled 8 at a time, and the bytes of all its groups.")
+	emit("\t// handled 8 at a time, the bytes of all its groups, a group counter.")
 	emit("\tMOVQ dstStride+8(FP), AX")
 	emit("\tSHLQ $2, AX")
 	emit("\tMOVQ AX, 0(SP)")
@@ -45,39 +76,47 @@ func main() {
 	emit("\tANDQ $-32, AX")
 	emit("\tMOVQ AX, 16(SP)")
 	emit("\tCMPQ rows+72(FP), $0")
-	emit("\tJLE done")
+	emit("\tJLE %s_done", k.label)
 	emit("\tMOVL $15, AX")
-	emit("\tMOVQ AX, X12")
-	emit("\tVPBROADCASTD X12, Y12")
+	emit("\tMOVQ AX, X0")
+	emit("\tVPBROADCASTD X0, %s", r(k.mask))
 	emit("\tMOVQ nb+96(FP), AX")
-	for k := 1; k <= maxBlock; k++ {
-		emit("\tCMPQ AX, $%d", k)
-		emit("\tJEQ nb%d", k)
+	for nb := 1; nb <= k.maxBlock; nb++ {
+		emit("\tCMPQ AX, $%d", nb)
+		emit("\tJEQ %s%d", k.label, nb)
 	}
-	emit("\tJMP done")
-	for k := 1; k <= maxBlock; k++ {
-		body(k)
+	emit("\tJMP %s_done", k.label)
+	for nb := 1; nb <= k.maxBlock; nb++ {
+		body(k, nb)
 	}
-	emit("done:")
+	emit("%s_done:", k.label)
 	emit("\tVZEROUPPER")
 	emit("\tRET")
-	out.WriteString(converters)
-	if err := os.WriteFile("kernel_amd64.s", out.Bytes(), 0o644); err != nil {
-		log.Fatal(err)
-	}
 }
 
-// body emits the row loop for blocks of k vectors. Registers: DI the row's
+// body emits the row loop for blocks of nb vectors. Registers: DI the row's
 // output for vector 0, SI the codes, R8 the scales, R9 the biases, xRegs the
-// current columns of each vector, R14 the byte stride between vectors, AX and
-// DX loop counters; Y0..Y4 the row sums, Y5..Y9 the group dot products.
-func body(k int) {
-	acc := func(b int) string { return fmt.Sprintf("Y%d", b) }
-	dot := func(b int) string { return fmt.Sprintf("Y%d", 5+b) }
-	l := func(name string) string { return fmt.Sprintf("nb%d_%s", k, name) }
+// current columns of each vector, R14 the byte stride between vectors, DX the
+// step counter and AX (AVX2) or 32(SP) (AVX-512) the group counter. Vector
+// registers 0..nb-1 hold the row sums, maxBlock.. the group dot products. At
+// the end of a row the x registers are free and serve as scratch.
+func body(k isa, nb int) {
+	r := func(i int) string { return fmt.Sprintf("%s%d", k.reg, i) }
+	acc := func(b int) string { return r(b) }
+	dot := func(b int) string { return r(k.maxBlock + b) }
+	l := func(name string) string { return fmt.Sprintf("%s%d_%s", k.label, nb, name) }
+	codes, codes2 := r(k.codes), r(k.codes2)
+	// AVX-512 has only the element-sized forms of the logic ops (VPANDD),
+	// AVX2 only the plain ones, and VXORPS on ZMM would need AVX512DQ.
+	groupCounter, and, xor, zero := "AX", "VPAND", "VPXOR", "VXORPS"
+	if k.reg == "Z" {
+		groupCounter, and, xor, zero = "32(SP)", "VPANDD", "VPXORD", "VPXORD"
+	}
+	bytesPerLoad := k.lanes // code bytes per load: one per lane, two columns each
+	xBytes := 4 * k.lanes   // bytes of one register of x
 
 	emit("")
-	emit("nb%d:", k)
+	emit("%s%d:", k.label, nb)
 	emit("\tMOVQ dst+0(FP), DI")
 	emit("\tMOVQ codes+16(FP), SI")
 	emit("\tMOVQ scales+24(FP), R8")
@@ -86,86 +125,95 @@ func body(k int) {
 	emit("\tSHLQ $2, R14")
 
 	emit("%s:", l("row"))
-	emit("\tMOVQ x+40(FP), R10")
-	for b := 1; b < k; b++ {
-		emit("\tLEAQ (%s)(R14*1), %s", xRegs[b-1], xRegs[b])
+	emit("\tMOVQ x+40(FP), %s", k.xRegs[0])
+	for b := 1; b < nb; b++ {
+		emit("\tLEAQ (%s)(R14*1), %s", k.xRegs[b-1], k.xRegs[b])
 	}
-	for b := range k {
-		emit("\tVXORPS %s, %s, %s", acc(b), acc(b), acc(b))
+	for b := range nb {
+		emit("\t%s %s, %s, %s", zero, acc(b), acc(b), acc(b))
 	}
-	emit("\tMOVQ groups+80(FP), AX")
+	emit("\tMOVQ groups+80(FP), DX")
+	emit("\tMOVQ DX, %s", groupCounter)
 
 	// One group: its dot product with each vector, 32 columns per step.
 	emit("%s:", l("group"))
-	for b := range k {
-		emit("\tVXORPS %s, %s, %s", dot(b), dot(b), dot(b))
+	for b := range nb {
+		emit("\t%s %s, %s, %s", zero, dot(b), dot(b), dot(b))
 	}
 	emit("\tMOVQ groupSize+88(FP), DX")
 	emit("\tSHRQ $5, DX")
 	emit("%s:", l("step"))
-	for half := range 2 {
-		// 8 bytes of codes: lane i holds byte i, whose low nibble is column
-		// 2i and high nibble column 2i+1 of these 16; the vectors are
-		// permuted to match (evens, then odds). The high nibble stays in
-		// place, 16 times the code: the odd columns are divided by 16 in
-		// the permuted vectors, so each product is the same, and a logic
-		// op (any of three ports) replaces a shift (two of them, which the
-		// FMAs need).
-		emit("\tVPMOVZXBD %d(SI), Y10", 8*half)
-		emit("\tVPAND Y12, Y10, Y11")
-		emit("\tVPXOR Y11, Y10, Y10")
-		emit("\tVCVTDQ2PS Y11, Y11")
-		emit("\tVCVTDQ2PS Y10, Y10")
-		for b := range k {
-			emit("\tVFMADD231PS %d(%s), Y11, %s", 64*half, xRegs[b], dot(b))
-			emit("\tVFMADD231PS %d(%s), Y10, %s", 64*half+32, xRegs[b], dot(b))
+	for load := range 32 / (2 * k.lanes) {
+		// One byte of codes per lane: lane i holds byte i, whose low nibble
+		// is column 2i and high nibble column 2i+1 of these 2*lanes; the
+		// vectors are permuted to match (evens, then odds). The high
+		// nibble stays in place, 16 times the code: the odd columns are
+		// divided by 16 in the permuted vectors, so each product is the
+		// same, and a logic op (any of three ports) replaces a shift (two
+		// of them, which the FMAs need).
+		emit("\tVPMOVZXBD %d(SI), %s", bytesPerLoad*load, codes)
+		emit("\t%s %s, %s, %s", and, r(k.mask), codes, codes2)
+		emit("\t%s %s, %s, %s", xor, codes2, codes, codes)
+		emit("\tVCVTDQ2PS %s, %s", codes2, codes2)
+		emit("\tVCVTDQ2PS %s, %s", codes, codes)
+		for b := range nb {
+			off := 2 * xBytes * load
+			emit("\tVFMADD231PS %d(%s), %s, %s", off, k.xRegs[b], codes2, dot(b))
+			emit("\tVFMADD231PS %d(%s), %s, %s", off+xBytes, k.xRegs[b], codes, dot(b))
 		}
 	}
 	// Plain base+offset operands: an indexed memory operand would cost
 	// each FMA an extra micro-op (unlaminated) on Intel cores.
 	emit("\tADDQ $16, SI")
-	for b := range k {
-		emit("\tSUBQ $-128, %s", xRegs[b])
+	for b := range nb {
+		emit("\tSUBQ $-128, %s", k.xRegs[b])
 	}
 	emit("\tDECQ DX")
 	emit("\tJNZ %s", l("step"))
 
 	// Scale the group's dot products into the row sums.
-	emit("\tVBROADCASTSS (R8), Y13")
+	emit("\tVBROADCASTSS (R8), %s", r(k.scale))
 	emit("\tADDQ $4, R8")
-	for b := range k {
-		emit("\tVFMADD231PS Y13, %s, %s", dot(b), acc(b))
+	for b := range nb {
+		emit("\tVFMADD231PS %s, %s, %s", r(k.scale), dot(b), acc(b))
 	}
-	emit("\tDECQ AX")
+	emit("\tDECQ %s", groupCounter)
 	emit("\tJNZ %s", l("group"))
 
-	// Per vector: add bias*xsum over the row's groups (8 lanes, then the
-	// rest one by one after the lanes are summed), store.
+	// Per vector: fold 16 lanes to 8 (AVX-512), add bias*xsum over the
+	// row's groups (8 lanes, then the rest one by one after the lanes are
+	// summed), store. Y/X registers maxBlock and maxBlock+1 are scratch
+	// (their group dot products are spent); all encodings here are VEX.
 	emit("\tMOVQ xsum+56(FP), R15")
 	emit("\tMOVQ DI, DX")
-	for b := range k {
-		lb := func(name string) string { return fmt.Sprintf("nb%d_v%d_%s", k, b, name) }
-		x := fmt.Sprintf("X%d", b)
+	t0, t1 := k.maxBlock, k.maxBlock+1
+	for b := range nb {
+		lb := func(name string) string { return fmt.Sprintf("%s%d_v%d_%s", k.label, nb, b, name) }
+		y, x := fmt.Sprintf("Y%d", b), fmt.Sprintf("X%d", b)
+		if k.reg == "Z" {
+			emit("\tVEXTRACTF64X4 $1, Z%d, Y%d", b, t0)
+			emit("\tVADDPS Y%d, %s, %s", t0, y, y)
+		}
 		emit("\tXORL CX, CX")
 		emit("%s:", lb("bias8"))
 		emit("\tCMPQ CX, 16(SP)")
 		emit("\tJAE %s", lb("reduce"))
-		emit("\tVMOVUPS (R9)(CX*1), Y13")
-		emit("\tVFMADD231PS (R15)(CX*1), Y13, %s", acc(b))
+		emit("\tVMOVUPS (R9)(CX*1), Y%d", t1)
+		emit("\tVFMADD231PS (R15)(CX*1), Y%d, %s", t1, y)
 		emit("\tADDQ $32, CX")
 		emit("\tJMP %s", lb("bias8"))
 		emit("%s:", lb("reduce"))
-		emit("\tVEXTRACTF128 $1, %s, X14", acc(b))
-		emit("\tVADDPS X14, %s, %s", x, x)
-		emit("\tVMOVHLPS %s, %s, X14", x, x)
-		emit("\tVADDPS X14, %s, %s", x, x)
-		emit("\tVMOVSHDUP %s, X14", x)
-		emit("\tVADDSS X14, %s, %s", x, x)
+		emit("\tVEXTRACTF128 $1, %s, X%d", y, t0)
+		emit("\tVADDPS X%d, %s, %s", t0, x, x)
+		emit("\tVMOVHLPS %s, %s, X%d", x, x, t0)
+		emit("\tVADDPS X%d, %s, %s", t0, x, x)
+		emit("\tVMOVSHDUP %s, X%d", x, t0)
+		emit("\tVADDSS X%d, %s, %s", t0, x, x)
 		emit("%s:", lb("bias1"))
 		emit("\tCMPQ CX, 24(SP)")
 		emit("\tJAE %s", lb("store"))
-		emit("\tVMOVSS (R9)(CX*1), X13")
-		emit("\tVFMADD231SS (R15)(CX*1), X13, %s", x)
+		emit("\tVMOVSS (R9)(CX*1), X%d", t1)
+		emit("\tVFMADD231SS (R15)(CX*1), X%d, %s", t1, x)
 		emit("\tADDQ $4, CX")
 		emit("\tJMP %s", lb("bias1"))
 		emit("%s:", lb("store"))
@@ -177,7 +225,7 @@ func body(k int) {
 	emit("\tADDQ $4, DI")
 	emit("\tDECQ rows+72(FP)")
 	emit("\tJNZ %s", l("row"))
-	emit("\tJMP done")
+	emit("\tJMP %s_done", k.label)
 }
 
 const header = `// Code generated by gen_kernel_amd64.go; DO NOT EDIT.
@@ -186,13 +234,14 @@ const header = `// Code generated by gen_kernel_amd64.go; DO NOT EDIT.
 
 #include "textflag.h"
 
-// affine4Rows: see kernel_amd64.go. For each row and each vector b of the
-// block, each group's dot product of codes and vector starts from zero in 8
-// lanes and adds 32 columns per step (two FMAs per 16 columns); the row sum
-// (8 lanes) adds scale*dot per group, then bias*xsum 8 groups at a time; the
-// lanes are summed as (l0+l4, l1+l5, l2+l6, l3+l7), then pairwise; leftover
-// groups' bias*xsum follow one by one.
-
+// affine4Rows (AVX2/FMA, 8 lanes) and affine4Rows512 (AVX-512, 16 lanes):
+// see kernel_amd64.go. For each row and each vector b of the block, each
+// group's dot product of codes and vector starts from zero in all lanes and
+// adds 32 columns per step (one FMA per register of codes); the row sum adds
+// scale*dot per group; 16 lanes are folded to 8 (l_i + l_(i+8)); the row sum
+// adds bias*xsum 8 groups at a time; the 8 lanes are summed as (l0+l4,
+// l1+l5, l2+l6, l3+l7), then pairwise; leftover groups' bias*xsum follow one
+// by one.
 `
 
 const converters = `

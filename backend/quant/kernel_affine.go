@@ -2,7 +2,7 @@ package quant
 
 // affineRows computes rows [lo, hi) of an affine matrix for n vectors, for
 // the bit widths without a table kernel (2 and 8), and for 4 bits through the
-// AVX2 kernel when it applies (x then has its columns permuted).
+// AVX2 or AVX-512 kernel when one applies (x then has its columns permuted).
 //
 // For one group of one row, sum_j (scale*q_j + bias)*x_j is computed as
 // scale*dot(q, x) + bias*sum(x): the codes are multiplied as small integers
@@ -14,8 +14,8 @@ func affineRows(a *Affine, dst, x, xsum []float32, n, lo, hi int, scratch []floa
 	groupSize, groups := a.groupSize, a.groupsPerRow
 	wordsPerGroup := groupSize * a.bits / 32
 	rows, cols := a.rows, a.cols
-	if avx2Fits(a) {
-		affine4RowsAVX2(a, dst, x, xsum, n, lo, hi)
+	if asmFits(a) {
+		affine4RowsAsm(a, dst, x, xsum, n, lo, hi)
 		return
 	}
 

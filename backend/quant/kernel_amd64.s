@@ -4,19 +4,21 @@
 
 #include "textflag.h"
 
-// affine4Rows: see kernel_amd64.go. For each row and each vector b of the
-// block, each group's dot product of codes and vector starts from zero in 8
-// lanes and adds 32 columns per step (two FMAs per 16 columns); the row sum
-// (8 lanes) adds scale*dot per group, then bias*xsum 8 groups at a time; the
-// lanes are summed as (l0+l4, l1+l5, l2+l6, l3+l7), then pairwise; leftover
-// groups' bias*xsum follow one by one.
+// affine4Rows (AVX2/FMA, 8 lanes) and affine4Rows512 (AVX-512, 16 lanes):
+// see kernel_amd64.go. For each row and each vector b of the block, each
+// group's dot product of codes and vector starts from zero in all lanes and
+// adds 32 columns per step (one FMA per register of codes); the row sum adds
+// scale*dot per group; 16 lanes are folded to 8 (l_i + l_(i+8)); the row sum
+// adds bias*xsum 8 groups at a time; the 8 lanes are summed as (l0+l4,
+// l1+l5, l2+l6, l3+l7), then pairwise; leftover groups' bias*xsum follow one
+// by one.
 
 // func affine4Rows(dst *float32, dstStride int, codes *uint32,
 //	scales, biases *float32, x *float32, xStride int, xsum *float32,
 //	xsumStride int, rows, groups, groupSize, nb int)
-TEXT ·affine4Rows(SB), NOSPLIT, $32-104
+TEXT ·affine4Rows(SB), NOSPLIT, $40-104
 	// Locals: byte strides of dst and xsum, the bytes of a row's groups
-	// handled 8 at a time, and the bytes of all its groups.
+	// handled 8 at a time, the bytes of all its groups, a group counter.
 	MOVQ dstStride+8(FP), AX
 	SHLQ $2, AX
 	MOVQ AX, 0(SP)
@@ -29,39 +31,40 @@ TEXT ·affine4Rows(SB), NOSPLIT, $32-104
 	ANDQ $-32, AX
 	MOVQ AX, 16(SP)
 	CMPQ rows+72(FP), $0
-	JLE done
+	JLE y_done
 	MOVL $15, AX
-	MOVQ AX, X12
-	VPBROADCASTD X12, Y12
+	MOVQ AX, X0
+	VPBROADCASTD X0, Y12
 	MOVQ nb+96(FP), AX
 	CMPQ AX, $1
-	JEQ nb1
+	JEQ y1
 	CMPQ AX, $2
-	JEQ nb2
+	JEQ y2
 	CMPQ AX, $3
-	JEQ nb3
+	JEQ y3
 	CMPQ AX, $4
-	JEQ nb4
+	JEQ y4
 	CMPQ AX, $5
-	JEQ nb5
-	JMP done
+	JEQ y5
+	JMP y_done
 
-nb1:
+y1:
 	MOVQ dst+0(FP), DI
 	MOVQ codes+16(FP), SI
 	MOVQ scales+24(FP), R8
 	MOVQ biases+32(FP), R9
 	MOVQ xStride+48(FP), R14
 	SHLQ $2, R14
-nb1_row:
+y1_row:
 	MOVQ x+40(FP), R10
 	VXORPS Y0, Y0, Y0
-	MOVQ groups+80(FP), AX
-nb1_group:
+	MOVQ groups+80(FP), DX
+	MOVQ DX, AX
+y1_group:
 	VXORPS Y5, Y5, Y5
 	MOVQ groupSize+88(FP), DX
 	SHRQ $5, DX
-nb1_step:
+y1_step:
 	VPMOVZXBD 0(SI), Y10
 	VPAND Y12, Y10, Y11
 	VPXOR Y11, Y10, Y10
@@ -79,65 +82,66 @@ nb1_step:
 	ADDQ $16, SI
 	SUBQ $-128, R10
 	DECQ DX
-	JNZ nb1_step
+	JNZ y1_step
 	VBROADCASTSS (R8), Y13
 	ADDQ $4, R8
 	VFMADD231PS Y13, Y5, Y0
 	DECQ AX
-	JNZ nb1_group
+	JNZ y1_group
 	MOVQ xsum+56(FP), R15
 	MOVQ DI, DX
 	XORL CX, CX
-nb1_v0_bias8:
+y1_v0_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb1_v0_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y0
+	JAE y1_v0_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y0
 	ADDQ $32, CX
-	JMP nb1_v0_bias8
-nb1_v0_reduce:
-	VEXTRACTF128 $1, Y0, X14
-	VADDPS X14, X0, X0
-	VMOVHLPS X0, X0, X14
-	VADDPS X14, X0, X0
-	VMOVSHDUP X0, X14
-	VADDSS X14, X0, X0
-nb1_v0_bias1:
+	JMP y1_v0_bias8
+y1_v0_reduce:
+	VEXTRACTF128 $1, Y0, X5
+	VADDPS X5, X0, X0
+	VMOVHLPS X0, X0, X5
+	VADDPS X5, X0, X0
+	VMOVSHDUP X0, X5
+	VADDSS X5, X0, X0
+y1_v0_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb1_v0_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X0
+	JAE y1_v0_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X0
 	ADDQ $4, CX
-	JMP nb1_v0_bias1
-nb1_v0_store:
+	JMP y1_v0_bias1
+y1_v0_store:
 	VMOVSS X0, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	ADDQ 24(SP), R9
 	ADDQ $4, DI
 	DECQ rows+72(FP)
-	JNZ nb1_row
-	JMP done
+	JNZ y1_row
+	JMP y_done
 
-nb2:
+y2:
 	MOVQ dst+0(FP), DI
 	MOVQ codes+16(FP), SI
 	MOVQ scales+24(FP), R8
 	MOVQ biases+32(FP), R9
 	MOVQ xStride+48(FP), R14
 	SHLQ $2, R14
-nb2_row:
+y2_row:
 	MOVQ x+40(FP), R10
 	LEAQ (R10)(R14*1), R11
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-	MOVQ groups+80(FP), AX
-nb2_group:
+	MOVQ groups+80(FP), DX
+	MOVQ DX, AX
+y2_group:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	MOVQ groupSize+88(FP), DX
 	SHRQ $5, DX
-nb2_step:
+y2_step:
 	VPMOVZXBD 0(SI), Y10
 	VPAND Y12, Y10, Y11
 	VPXOR Y11, Y10, Y10
@@ -160,95 +164,96 @@ nb2_step:
 	SUBQ $-128, R10
 	SUBQ $-128, R11
 	DECQ DX
-	JNZ nb2_step
+	JNZ y2_step
 	VBROADCASTSS (R8), Y13
 	ADDQ $4, R8
 	VFMADD231PS Y13, Y5, Y0
 	VFMADD231PS Y13, Y6, Y1
 	DECQ AX
-	JNZ nb2_group
+	JNZ y2_group
 	MOVQ xsum+56(FP), R15
 	MOVQ DI, DX
 	XORL CX, CX
-nb2_v0_bias8:
+y2_v0_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb2_v0_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y0
+	JAE y2_v0_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y0
 	ADDQ $32, CX
-	JMP nb2_v0_bias8
-nb2_v0_reduce:
-	VEXTRACTF128 $1, Y0, X14
-	VADDPS X14, X0, X0
-	VMOVHLPS X0, X0, X14
-	VADDPS X14, X0, X0
-	VMOVSHDUP X0, X14
-	VADDSS X14, X0, X0
-nb2_v0_bias1:
+	JMP y2_v0_bias8
+y2_v0_reduce:
+	VEXTRACTF128 $1, Y0, X5
+	VADDPS X5, X0, X0
+	VMOVHLPS X0, X0, X5
+	VADDPS X5, X0, X0
+	VMOVSHDUP X0, X5
+	VADDSS X5, X0, X0
+y2_v0_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb2_v0_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X0
+	JAE y2_v0_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X0
 	ADDQ $4, CX
-	JMP nb2_v0_bias1
-nb2_v0_store:
+	JMP y2_v0_bias1
+y2_v0_store:
 	VMOVSS X0, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	XORL CX, CX
-nb2_v1_bias8:
+y2_v1_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb2_v1_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y1
+	JAE y2_v1_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y1
 	ADDQ $32, CX
-	JMP nb2_v1_bias8
-nb2_v1_reduce:
-	VEXTRACTF128 $1, Y1, X14
-	VADDPS X14, X1, X1
-	VMOVHLPS X1, X1, X14
-	VADDPS X14, X1, X1
-	VMOVSHDUP X1, X14
-	VADDSS X14, X1, X1
-nb2_v1_bias1:
+	JMP y2_v1_bias8
+y2_v1_reduce:
+	VEXTRACTF128 $1, Y1, X5
+	VADDPS X5, X1, X1
+	VMOVHLPS X1, X1, X5
+	VADDPS X5, X1, X1
+	VMOVSHDUP X1, X5
+	VADDSS X5, X1, X1
+y2_v1_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb2_v1_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X1
+	JAE y2_v1_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X1
 	ADDQ $4, CX
-	JMP nb2_v1_bias1
-nb2_v1_store:
+	JMP y2_v1_bias1
+y2_v1_store:
 	VMOVSS X1, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	ADDQ 24(SP), R9
 	ADDQ $4, DI
 	DECQ rows+72(FP)
-	JNZ nb2_row
-	JMP done
+	JNZ y2_row
+	JMP y_done
 
-nb3:
+y3:
 	MOVQ dst+0(FP), DI
 	MOVQ codes+16(FP), SI
 	MOVQ scales+24(FP), R8
 	MOVQ biases+32(FP), R9
 	MOVQ xStride+48(FP), R14
 	SHLQ $2, R14
-nb3_row:
+y3_row:
 	MOVQ x+40(FP), R10
 	LEAQ (R10)(R14*1), R11
 	LEAQ (R11)(R14*1), R12
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	MOVQ groups+80(FP), AX
-nb3_group:
+	MOVQ groups+80(FP), DX
+	MOVQ DX, AX
+y3_group:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	MOVQ groupSize+88(FP), DX
 	SHRQ $5, DX
-nb3_step:
+y3_step:
 	VPMOVZXBD 0(SI), Y10
 	VPAND Y12, Y10, Y11
 	VPXOR Y11, Y10, Y10
@@ -276,108 +281,108 @@ nb3_step:
 	SUBQ $-128, R11
 	SUBQ $-128, R12
 	DECQ DX
-	JNZ nb3_step
+	JNZ y3_step
 	VBROADCASTSS (R8), Y13
 	ADDQ $4, R8
 	VFMADD231PS Y13, Y5, Y0
 	VFMADD231PS Y13, Y6, Y1
 	VFMADD231PS Y13, Y7, Y2
 	DECQ AX
-	JNZ nb3_group
+	JNZ y3_group
 	MOVQ xsum+56(FP), R15
 	MOVQ DI, DX
 	XORL CX, CX
-nb3_v0_bias8:
+y3_v0_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb3_v0_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y0
+	JAE y3_v0_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y0
 	ADDQ $32, CX
-	JMP nb3_v0_bias8
-nb3_v0_reduce:
-	VEXTRACTF128 $1, Y0, X14
-	VADDPS X14, X0, X0
-	VMOVHLPS X0, X0, X14
-	VADDPS X14, X0, X0
-	VMOVSHDUP X0, X14
-	VADDSS X14, X0, X0
-nb3_v0_bias1:
+	JMP y3_v0_bias8
+y3_v0_reduce:
+	VEXTRACTF128 $1, Y0, X5
+	VADDPS X5, X0, X0
+	VMOVHLPS X0, X0, X5
+	VADDPS X5, X0, X0
+	VMOVSHDUP X0, X5
+	VADDSS X5, X0, X0
+y3_v0_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb3_v0_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X0
+	JAE y3_v0_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X0
 	ADDQ $4, CX
-	JMP nb3_v0_bias1
-nb3_v0_store:
+	JMP y3_v0_bias1
+y3_v0_store:
 	VMOVSS X0, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	XORL CX, CX
-nb3_v1_bias8:
+y3_v1_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb3_v1_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y1
+	JAE y3_v1_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y1
 	ADDQ $32, CX
-	JMP nb3_v1_bias8
-nb3_v1_reduce:
-	VEXTRACTF128 $1, Y1, X14
-	VADDPS X14, X1, X1
-	VMOVHLPS X1, X1, X14
-	VADDPS X14, X1, X1
-	VMOVSHDUP X1, X14
-	VADDSS X14, X1, X1
-nb3_v1_bias1:
+	JMP y3_v1_bias8
+y3_v1_reduce:
+	VEXTRACTF128 $1, Y1, X5
+	VADDPS X5, X1, X1
+	VMOVHLPS X1, X1, X5
+	VADDPS X5, X1, X1
+	VMOVSHDUP X1, X5
+	VADDSS X5, X1, X1
+y3_v1_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb3_v1_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X1
+	JAE y3_v1_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X1
 	ADDQ $4, CX
-	JMP nb3_v1_bias1
-nb3_v1_store:
+	JMP y3_v1_bias1
+y3_v1_store:
 	VMOVSS X1, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	XORL CX, CX
-nb3_v2_bias8:
+y3_v2_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb3_v2_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y2
+	JAE y3_v2_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y2
 	ADDQ $32, CX
-	JMP nb3_v2_bias8
-nb3_v2_reduce:
-	VEXTRACTF128 $1, Y2, X14
-	VADDPS X14, X2, X2
-	VMOVHLPS X2, X2, X14
-	VADDPS X14, X2, X2
-	VMOVSHDUP X2, X14
-	VADDSS X14, X2, X2
-nb3_v2_bias1:
+	JMP y3_v2_bias8
+y3_v2_reduce:
+	VEXTRACTF128 $1, Y2, X5
+	VADDPS X5, X2, X2
+	VMOVHLPS X2, X2, X5
+	VADDPS X5, X2, X2
+	VMOVSHDUP X2, X5
+	VADDSS X5, X2, X2
+y3_v2_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb3_v2_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X2
+	JAE y3_v2_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X2
 	ADDQ $4, CX
-	JMP nb3_v2_bias1
-nb3_v2_store:
+	JMP y3_v2_bias1
+y3_v2_store:
 	VMOVSS X2, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	ADDQ 24(SP), R9
 	ADDQ $4, DI
 	DECQ rows+72(FP)
-	JNZ nb3_row
-	JMP done
+	JNZ y3_row
+	JMP y_done
 
-nb4:
+y4:
 	MOVQ dst+0(FP), DI
 	MOVQ codes+16(FP), SI
 	MOVQ scales+24(FP), R8
 	MOVQ biases+32(FP), R9
 	MOVQ xStride+48(FP), R14
 	SHLQ $2, R14
-nb4_row:
+y4_row:
 	MOVQ x+40(FP), R10
 	LEAQ (R10)(R14*1), R11
 	LEAQ (R11)(R14*1), R12
@@ -386,15 +391,16 @@ nb4_row:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	MOVQ groups+80(FP), AX
-nb4_group:
+	MOVQ groups+80(FP), DX
+	MOVQ DX, AX
+y4_group:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 	MOVQ groupSize+88(FP), DX
 	SHRQ $5, DX
-nb4_step:
+y4_step:
 	VPMOVZXBD 0(SI), Y10
 	VPAND Y12, Y10, Y11
 	VPXOR Y11, Y10, Y10
@@ -427,7 +433,7 @@ nb4_step:
 	SUBQ $-128, R12
 	SUBQ $-128, R13
 	DECQ DX
-	JNZ nb4_step
+	JNZ y4_step
 	VBROADCASTSS (R8), Y13
 	ADDQ $4, R8
 	VFMADD231PS Y13, Y5, Y0
@@ -435,127 +441,127 @@ nb4_step:
 	VFMADD231PS Y13, Y7, Y2
 	VFMADD231PS Y13, Y8, Y3
 	DECQ AX
-	JNZ nb4_group
+	JNZ y4_group
 	MOVQ xsum+56(FP), R15
 	MOVQ DI, DX
 	XORL CX, CX
-nb4_v0_bias8:
+y4_v0_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb4_v0_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y0
+	JAE y4_v0_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y0
 	ADDQ $32, CX
-	JMP nb4_v0_bias8
-nb4_v0_reduce:
-	VEXTRACTF128 $1, Y0, X14
-	VADDPS X14, X0, X0
-	VMOVHLPS X0, X0, X14
-	VADDPS X14, X0, X0
-	VMOVSHDUP X0, X14
-	VADDSS X14, X0, X0
-nb4_v0_bias1:
+	JMP y4_v0_bias8
+y4_v0_reduce:
+	VEXTRACTF128 $1, Y0, X5
+	VADDPS X5, X0, X0
+	VMOVHLPS X0, X0, X5
+	VADDPS X5, X0, X0
+	VMOVSHDUP X0, X5
+	VADDSS X5, X0, X0
+y4_v0_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb4_v0_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X0
+	JAE y4_v0_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X0
 	ADDQ $4, CX
-	JMP nb4_v0_bias1
-nb4_v0_store:
+	JMP y4_v0_bias1
+y4_v0_store:
 	VMOVSS X0, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	XORL CX, CX
-nb4_v1_bias8:
+y4_v1_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb4_v1_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y1
+	JAE y4_v1_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y1
 	ADDQ $32, CX
-	JMP nb4_v1_bias8
-nb4_v1_reduce:
-	VEXTRACTF128 $1, Y1, X14
-	VADDPS X14, X1, X1
-	VMOVHLPS X1, X1, X14
-	VADDPS X14, X1, X1
-	VMOVSHDUP X1, X14
-	VADDSS X14, X1, X1
-nb4_v1_bias1:
+	JMP y4_v1_bias8
+y4_v1_reduce:
+	VEXTRACTF128 $1, Y1, X5
+	VADDPS X5, X1, X1
+	VMOVHLPS X1, X1, X5
+	VADDPS X5, X1, X1
+	VMOVSHDUP X1, X5
+	VADDSS X5, X1, X1
+y4_v1_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb4_v1_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X1
+	JAE y4_v1_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X1
 	ADDQ $4, CX
-	JMP nb4_v1_bias1
-nb4_v1_store:
+	JMP y4_v1_bias1
+y4_v1_store:
 	VMOVSS X1, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	XORL CX, CX
-nb4_v2_bias8:
+y4_v2_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb4_v2_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y2
+	JAE y4_v2_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y2
 	ADDQ $32, CX
-	JMP nb4_v2_bias8
-nb4_v2_reduce:
-	VEXTRACTF128 $1, Y2, X14
-	VADDPS X14, X2, X2
-	VMOVHLPS X2, X2, X14
-	VADDPS X14, X2, X2
-	VMOVSHDUP X2, X14
-	VADDSS X14, X2, X2
-nb4_v2_bias1:
+	JMP y4_v2_bias8
+y4_v2_reduce:
+	VEXTRACTF128 $1, Y2, X5
+	VADDPS X5, X2, X2
+	VMOVHLPS X2, X2, X5
+	VADDPS X5, X2, X2
+	VMOVSHDUP X2, X5
+	VADDSS X5, X2, X2
+y4_v2_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb4_v2_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X2
+	JAE y4_v2_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X2
 	ADDQ $4, CX
-	JMP nb4_v2_bias1
-nb4_v2_store:
+	JMP y4_v2_bias1
+y4_v2_store:
 	VMOVSS X2, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	XORL CX, CX
-nb4_v3_bias8:
+y4_v3_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb4_v3_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y3
+	JAE y4_v3_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y3
 	ADDQ $32, CX
-	JMP nb4_v3_bias8
-nb4_v3_reduce:
-	VEXTRACTF128 $1, Y3, X14
-	VADDPS X14, X3, X3
-	VMOVHLPS X3, X3, X14
-	VADDPS X14, X3, X3
-	VMOVSHDUP X3, X14
-	VADDSS X14, X3, X3
-nb4_v3_bias1:
+	JMP y4_v3_bias8
+y4_v3_reduce:
+	VEXTRACTF128 $1, Y3, X5
+	VADDPS X5, X3, X3
+	VMOVHLPS X3, X3, X5
+	VADDPS X5, X3, X3
+	VMOVSHDUP X3, X5
+	VADDSS X5, X3, X3
+y4_v3_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb4_v3_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X3
+	JAE y4_v3_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X3
 	ADDQ $4, CX
-	JMP nb4_v3_bias1
-nb4_v3_store:
+	JMP y4_v3_bias1
+y4_v3_store:
 	VMOVSS X3, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	ADDQ 24(SP), R9
 	ADDQ $4, DI
 	DECQ rows+72(FP)
-	JNZ nb4_row
-	JMP done
+	JNZ y4_row
+	JMP y_done
 
-nb5:
+y5:
 	MOVQ dst+0(FP), DI
 	MOVQ codes+16(FP), SI
 	MOVQ scales+24(FP), R8
 	MOVQ biases+32(FP), R9
 	MOVQ xStride+48(FP), R14
 	SHLQ $2, R14
-nb5_row:
+y5_row:
 	MOVQ x+40(FP), R10
 	LEAQ (R10)(R14*1), R11
 	LEAQ (R11)(R14*1), R12
@@ -566,8 +572,9 @@ nb5_row:
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	MOVQ groups+80(FP), AX
-nb5_group:
+	MOVQ groups+80(FP), DX
+	MOVQ DX, AX
+y5_group:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -575,7 +582,7 @@ nb5_group:
 	VXORPS Y9, Y9, Y9
 	MOVQ groupSize+88(FP), DX
 	SHRQ $5, DX
-nb5_step:
+y5_step:
 	VPMOVZXBD 0(SI), Y10
 	VPAND Y12, Y10, Y11
 	VPXOR Y11, Y10, Y10
@@ -613,7 +620,7 @@ nb5_step:
 	SUBQ $-128, R13
 	SUBQ $-128, BX
 	DECQ DX
-	JNZ nb5_step
+	JNZ y5_step
 	VBROADCASTSS (R8), Y13
 	ADDQ $4, R8
 	VFMADD231PS Y13, Y5, Y0
@@ -622,145 +629,1721 @@ nb5_step:
 	VFMADD231PS Y13, Y8, Y3
 	VFMADD231PS Y13, Y9, Y4
 	DECQ AX
-	JNZ nb5_group
+	JNZ y5_group
 	MOVQ xsum+56(FP), R15
 	MOVQ DI, DX
 	XORL CX, CX
-nb5_v0_bias8:
+y5_v0_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb5_v0_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y0
+	JAE y5_v0_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y0
 	ADDQ $32, CX
-	JMP nb5_v0_bias8
-nb5_v0_reduce:
-	VEXTRACTF128 $1, Y0, X14
-	VADDPS X14, X0, X0
-	VMOVHLPS X0, X0, X14
-	VADDPS X14, X0, X0
-	VMOVSHDUP X0, X14
-	VADDSS X14, X0, X0
-nb5_v0_bias1:
+	JMP y5_v0_bias8
+y5_v0_reduce:
+	VEXTRACTF128 $1, Y0, X5
+	VADDPS X5, X0, X0
+	VMOVHLPS X0, X0, X5
+	VADDPS X5, X0, X0
+	VMOVSHDUP X0, X5
+	VADDSS X5, X0, X0
+y5_v0_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb5_v0_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X0
+	JAE y5_v0_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X0
 	ADDQ $4, CX
-	JMP nb5_v0_bias1
-nb5_v0_store:
+	JMP y5_v0_bias1
+y5_v0_store:
 	VMOVSS X0, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	XORL CX, CX
-nb5_v1_bias8:
+y5_v1_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb5_v1_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y1
+	JAE y5_v1_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y1
 	ADDQ $32, CX
-	JMP nb5_v1_bias8
-nb5_v1_reduce:
-	VEXTRACTF128 $1, Y1, X14
-	VADDPS X14, X1, X1
-	VMOVHLPS X1, X1, X14
-	VADDPS X14, X1, X1
-	VMOVSHDUP X1, X14
-	VADDSS X14, X1, X1
-nb5_v1_bias1:
+	JMP y5_v1_bias8
+y5_v1_reduce:
+	VEXTRACTF128 $1, Y1, X5
+	VADDPS X5, X1, X1
+	VMOVHLPS X1, X1, X5
+	VADDPS X5, X1, X1
+	VMOVSHDUP X1, X5
+	VADDSS X5, X1, X1
+y5_v1_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb5_v1_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X1
+	JAE y5_v1_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X1
 	ADDQ $4, CX
-	JMP nb5_v1_bias1
-nb5_v1_store:
+	JMP y5_v1_bias1
+y5_v1_store:
 	VMOVSS X1, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	XORL CX, CX
-nb5_v2_bias8:
+y5_v2_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb5_v2_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y2
+	JAE y5_v2_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y2
 	ADDQ $32, CX
-	JMP nb5_v2_bias8
-nb5_v2_reduce:
-	VEXTRACTF128 $1, Y2, X14
-	VADDPS X14, X2, X2
-	VMOVHLPS X2, X2, X14
-	VADDPS X14, X2, X2
-	VMOVSHDUP X2, X14
-	VADDSS X14, X2, X2
-nb5_v2_bias1:
+	JMP y5_v2_bias8
+y5_v2_reduce:
+	VEXTRACTF128 $1, Y2, X5
+	VADDPS X5, X2, X2
+	VMOVHLPS X2, X2, X5
+	VADDPS X5, X2, X2
+	VMOVSHDUP X2, X5
+	VADDSS X5, X2, X2
+y5_v2_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb5_v2_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X2
+	JAE y5_v2_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X2
 	ADDQ $4, CX
-	JMP nb5_v2_bias1
-nb5_v2_store:
+	JMP y5_v2_bias1
+y5_v2_store:
 	VMOVSS X2, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	XORL CX, CX
-nb5_v3_bias8:
+y5_v3_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb5_v3_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y3
+	JAE y5_v3_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y3
 	ADDQ $32, CX
-	JMP nb5_v3_bias8
-nb5_v3_reduce:
-	VEXTRACTF128 $1, Y3, X14
-	VADDPS X14, X3, X3
-	VMOVHLPS X3, X3, X14
-	VADDPS X14, X3, X3
-	VMOVSHDUP X3, X14
-	VADDSS X14, X3, X3
-nb5_v3_bias1:
+	JMP y5_v3_bias8
+y5_v3_reduce:
+	VEXTRACTF128 $1, Y3, X5
+	VADDPS X5, X3, X3
+	VMOVHLPS X3, X3, X5
+	VADDPS X5, X3, X3
+	VMOVSHDUP X3, X5
+	VADDSS X5, X3, X3
+y5_v3_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb5_v3_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X3
+	JAE y5_v3_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X3
 	ADDQ $4, CX
-	JMP nb5_v3_bias1
-nb5_v3_store:
+	JMP y5_v3_bias1
+y5_v3_store:
 	VMOVSS X3, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	XORL CX, CX
-nb5_v4_bias8:
+y5_v4_bias8:
 	CMPQ CX, 16(SP)
-	JAE nb5_v4_reduce
-	VMOVUPS (R9)(CX*1), Y13
-	VFMADD231PS (R15)(CX*1), Y13, Y4
+	JAE y5_v4_reduce
+	VMOVUPS (R9)(CX*1), Y6
+	VFMADD231PS (R15)(CX*1), Y6, Y4
 	ADDQ $32, CX
-	JMP nb5_v4_bias8
-nb5_v4_reduce:
-	VEXTRACTF128 $1, Y4, X14
-	VADDPS X14, X4, X4
-	VMOVHLPS X4, X4, X14
-	VADDPS X14, X4, X4
-	VMOVSHDUP X4, X14
-	VADDSS X14, X4, X4
-nb5_v4_bias1:
+	JMP y5_v4_bias8
+y5_v4_reduce:
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS X5, X4, X4
+	VMOVHLPS X4, X4, X5
+	VADDPS X5, X4, X4
+	VMOVSHDUP X4, X5
+	VADDSS X5, X4, X4
+y5_v4_bias1:
 	CMPQ CX, 24(SP)
-	JAE nb5_v4_store
-	VMOVSS (R9)(CX*1), X13
-	VFMADD231SS (R15)(CX*1), X13, X4
+	JAE y5_v4_store
+	VMOVSS (R9)(CX*1), X6
+	VFMADD231SS (R15)(CX*1), X6, X4
 	ADDQ $4, CX
-	JMP nb5_v4_bias1
-nb5_v4_store:
+	JMP y5_v4_bias1
+y5_v4_store:
 	VMOVSS X4, (DX)
 	ADDQ 0(SP), DX
 	ADDQ 8(SP), R15
 	ADDQ 24(SP), R9
 	ADDQ $4, DI
 	DECQ rows+72(FP)
-	JNZ nb5_row
-	JMP done
-done:
+	JNZ y5_row
+	JMP y_done
+y_done:
+	VZEROUPPER
+	RET
+
+// func affine4Rows512(dst *float32, dstStride int, codes *uint32,
+//	scales, biases *float32, x *float32, xStride int, xsum *float32,
+//	xsumStride int, rows, groups, groupSize, nb int)
+TEXT ·affine4Rows512(SB), NOSPLIT, $40-104
+	// Locals: byte strides of dst and xsum, the bytes of a row's groups
+	// handled 8 at a time, the bytes of all its groups, a group counter.
+	MOVQ dstStride+8(FP), AX
+	SHLQ $2, AX
+	MOVQ AX, 0(SP)
+	MOVQ xsumStride+64(FP), AX
+	SHLQ $2, AX
+	MOVQ AX, 8(SP)
+	MOVQ groups+80(FP), AX
+	SHLQ $2, AX
+	MOVQ AX, 24(SP)
+	ANDQ $-32, AX
+	MOVQ AX, 16(SP)
+	CMPQ rows+72(FP), $0
+	JLE z_done
+	MOVL $15, AX
+	MOVQ AX, X0
+	VPBROADCASTD X0, Z18
+	MOVQ nb+96(FP), AX
+	CMPQ AX, $1
+	JEQ z1
+	CMPQ AX, $2
+	JEQ z2
+	CMPQ AX, $3
+	JEQ z3
+	CMPQ AX, $4
+	JEQ z4
+	CMPQ AX, $5
+	JEQ z5
+	CMPQ AX, $6
+	JEQ z6
+	CMPQ AX, $7
+	JEQ z7
+	CMPQ AX, $8
+	JEQ z8
+	JMP z_done
+
+z1:
+	MOVQ dst+0(FP), DI
+	MOVQ codes+16(FP), SI
+	MOVQ scales+24(FP), R8
+	MOVQ biases+32(FP), R9
+	MOVQ xStride+48(FP), R14
+	SHLQ $2, R14
+z1_row:
+	MOVQ x+40(FP), R10
+	VPXORD Z0, Z0, Z0
+	MOVQ groups+80(FP), DX
+	MOVQ DX, 32(SP)
+z1_group:
+	VPXORD Z8, Z8, Z8
+	MOVQ groupSize+88(FP), DX
+	SHRQ $5, DX
+z1_step:
+	VPMOVZXBD 0(SI), Z16
+	VPANDD Z18, Z16, Z17
+	VPXORD Z17, Z16, Z16
+	VCVTDQ2PS Z17, Z17
+	VCVTDQ2PS Z16, Z16
+	VFMADD231PS 0(R10), Z17, Z8
+	VFMADD231PS 64(R10), Z16, Z8
+	ADDQ $16, SI
+	SUBQ $-128, R10
+	DECQ DX
+	JNZ z1_step
+	VBROADCASTSS (R8), Z19
+	ADDQ $4, R8
+	VFMADD231PS Z19, Z8, Z0
+	DECQ 32(SP)
+	JNZ z1_group
+	MOVQ xsum+56(FP), R15
+	MOVQ DI, DX
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDPS Y8, Y0, Y0
+	XORL CX, CX
+z1_v0_bias8:
+	CMPQ CX, 16(SP)
+	JAE z1_v0_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y0
+	ADDQ $32, CX
+	JMP z1_v0_bias8
+z1_v0_reduce:
+	VEXTRACTF128 $1, Y0, X8
+	VADDPS X8, X0, X0
+	VMOVHLPS X0, X0, X8
+	VADDPS X8, X0, X0
+	VMOVSHDUP X0, X8
+	VADDSS X8, X0, X0
+z1_v0_bias1:
+	CMPQ CX, 24(SP)
+	JAE z1_v0_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X0
+	ADDQ $4, CX
+	JMP z1_v0_bias1
+z1_v0_store:
+	VMOVSS X0, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	ADDQ 24(SP), R9
+	ADDQ $4, DI
+	DECQ rows+72(FP)
+	JNZ z1_row
+	JMP z_done
+
+z2:
+	MOVQ dst+0(FP), DI
+	MOVQ codes+16(FP), SI
+	MOVQ scales+24(FP), R8
+	MOVQ biases+32(FP), R9
+	MOVQ xStride+48(FP), R14
+	SHLQ $2, R14
+z2_row:
+	MOVQ x+40(FP), R10
+	LEAQ (R10)(R14*1), R11
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	MOVQ groups+80(FP), DX
+	MOVQ DX, 32(SP)
+z2_group:
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	MOVQ groupSize+88(FP), DX
+	SHRQ $5, DX
+z2_step:
+	VPMOVZXBD 0(SI), Z16
+	VPANDD Z18, Z16, Z17
+	VPXORD Z17, Z16, Z16
+	VCVTDQ2PS Z17, Z17
+	VCVTDQ2PS Z16, Z16
+	VFMADD231PS 0(R10), Z17, Z8
+	VFMADD231PS 64(R10), Z16, Z8
+	VFMADD231PS 0(R11), Z17, Z9
+	VFMADD231PS 64(R11), Z16, Z9
+	ADDQ $16, SI
+	SUBQ $-128, R10
+	SUBQ $-128, R11
+	DECQ DX
+	JNZ z2_step
+	VBROADCASTSS (R8), Z19
+	ADDQ $4, R8
+	VFMADD231PS Z19, Z8, Z0
+	VFMADD231PS Z19, Z9, Z1
+	DECQ 32(SP)
+	JNZ z2_group
+	MOVQ xsum+56(FP), R15
+	MOVQ DI, DX
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDPS Y8, Y0, Y0
+	XORL CX, CX
+z2_v0_bias8:
+	CMPQ CX, 16(SP)
+	JAE z2_v0_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y0
+	ADDQ $32, CX
+	JMP z2_v0_bias8
+z2_v0_reduce:
+	VEXTRACTF128 $1, Y0, X8
+	VADDPS X8, X0, X0
+	VMOVHLPS X0, X0, X8
+	VADDPS X8, X0, X0
+	VMOVSHDUP X0, X8
+	VADDSS X8, X0, X0
+z2_v0_bias1:
+	CMPQ CX, 24(SP)
+	JAE z2_v0_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X0
+	ADDQ $4, CX
+	JMP z2_v0_bias1
+z2_v0_store:
+	VMOVSS X0, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z1, Y8
+	VADDPS Y8, Y1, Y1
+	XORL CX, CX
+z2_v1_bias8:
+	CMPQ CX, 16(SP)
+	JAE z2_v1_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y1
+	ADDQ $32, CX
+	JMP z2_v1_bias8
+z2_v1_reduce:
+	VEXTRACTF128 $1, Y1, X8
+	VADDPS X8, X1, X1
+	VMOVHLPS X1, X1, X8
+	VADDPS X8, X1, X1
+	VMOVSHDUP X1, X8
+	VADDSS X8, X1, X1
+z2_v1_bias1:
+	CMPQ CX, 24(SP)
+	JAE z2_v1_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X1
+	ADDQ $4, CX
+	JMP z2_v1_bias1
+z2_v1_store:
+	VMOVSS X1, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	ADDQ 24(SP), R9
+	ADDQ $4, DI
+	DECQ rows+72(FP)
+	JNZ z2_row
+	JMP z_done
+
+z3:
+	MOVQ dst+0(FP), DI
+	MOVQ codes+16(FP), SI
+	MOVQ scales+24(FP), R8
+	MOVQ biases+32(FP), R9
+	MOVQ xStride+48(FP), R14
+	SHLQ $2, R14
+z3_row:
+	MOVQ x+40(FP), R10
+	LEAQ (R10)(R14*1), R11
+	LEAQ (R11)(R14*1), R12
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	MOVQ groups+80(FP), DX
+	MOVQ DX, 32(SP)
+z3_group:
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	MOVQ groupSize+88(FP), DX
+	SHRQ $5, DX
+z3_step:
+	VPMOVZXBD 0(SI), Z16
+	VPANDD Z18, Z16, Z17
+	VPXORD Z17, Z16, Z16
+	VCVTDQ2PS Z17, Z17
+	VCVTDQ2PS Z16, Z16
+	VFMADD231PS 0(R10), Z17, Z8
+	VFMADD231PS 64(R10), Z16, Z8
+	VFMADD231PS 0(R11), Z17, Z9
+	VFMADD231PS 64(R11), Z16, Z9
+	VFMADD231PS 0(R12), Z17, Z10
+	VFMADD231PS 64(R12), Z16, Z10
+	ADDQ $16, SI
+	SUBQ $-128, R10
+	SUBQ $-128, R11
+	SUBQ $-128, R12
+	DECQ DX
+	JNZ z3_step
+	VBROADCASTSS (R8), Z19
+	ADDQ $4, R8
+	VFMADD231PS Z19, Z8, Z0
+	VFMADD231PS Z19, Z9, Z1
+	VFMADD231PS Z19, Z10, Z2
+	DECQ 32(SP)
+	JNZ z3_group
+	MOVQ xsum+56(FP), R15
+	MOVQ DI, DX
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDPS Y8, Y0, Y0
+	XORL CX, CX
+z3_v0_bias8:
+	CMPQ CX, 16(SP)
+	JAE z3_v0_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y0
+	ADDQ $32, CX
+	JMP z3_v0_bias8
+z3_v0_reduce:
+	VEXTRACTF128 $1, Y0, X8
+	VADDPS X8, X0, X0
+	VMOVHLPS X0, X0, X8
+	VADDPS X8, X0, X0
+	VMOVSHDUP X0, X8
+	VADDSS X8, X0, X0
+z3_v0_bias1:
+	CMPQ CX, 24(SP)
+	JAE z3_v0_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X0
+	ADDQ $4, CX
+	JMP z3_v0_bias1
+z3_v0_store:
+	VMOVSS X0, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z1, Y8
+	VADDPS Y8, Y1, Y1
+	XORL CX, CX
+z3_v1_bias8:
+	CMPQ CX, 16(SP)
+	JAE z3_v1_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y1
+	ADDQ $32, CX
+	JMP z3_v1_bias8
+z3_v1_reduce:
+	VEXTRACTF128 $1, Y1, X8
+	VADDPS X8, X1, X1
+	VMOVHLPS X1, X1, X8
+	VADDPS X8, X1, X1
+	VMOVSHDUP X1, X8
+	VADDSS X8, X1, X1
+z3_v1_bias1:
+	CMPQ CX, 24(SP)
+	JAE z3_v1_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X1
+	ADDQ $4, CX
+	JMP z3_v1_bias1
+z3_v1_store:
+	VMOVSS X1, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDPS Y8, Y2, Y2
+	XORL CX, CX
+z3_v2_bias8:
+	CMPQ CX, 16(SP)
+	JAE z3_v2_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y2
+	ADDQ $32, CX
+	JMP z3_v2_bias8
+z3_v2_reduce:
+	VEXTRACTF128 $1, Y2, X8
+	VADDPS X8, X2, X2
+	VMOVHLPS X2, X2, X8
+	VADDPS X8, X2, X2
+	VMOVSHDUP X2, X8
+	VADDSS X8, X2, X2
+z3_v2_bias1:
+	CMPQ CX, 24(SP)
+	JAE z3_v2_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X2
+	ADDQ $4, CX
+	JMP z3_v2_bias1
+z3_v2_store:
+	VMOVSS X2, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	ADDQ 24(SP), R9
+	ADDQ $4, DI
+	DECQ rows+72(FP)
+	JNZ z3_row
+	JMP z_done
+
+z4:
+	MOVQ dst+0(FP), DI
+	MOVQ codes+16(FP), SI
+	MOVQ scales+24(FP), R8
+	MOVQ biases+32(FP), R9
+	MOVQ xStride+48(FP), R14
+	SHLQ $2, R14
+z4_row:
+	MOVQ x+40(FP), R10
+	LEAQ (R10)(R14*1), R11
+	LEAQ (R11)(R14*1), R12
+	LEAQ (R12)(R14*1), R13
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ groups+80(FP), DX
+	MOVQ DX, 32(SP)
+z4_group:
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	MOVQ groupSize+88(FP), DX
+	SHRQ $5, DX
+z4_step:
+	VPMOVZXBD 0(SI), Z16
+	VPANDD Z18, Z16, Z17
+	VPXORD Z17, Z16, Z16
+	VCVTDQ2PS Z17, Z17
+	VCVTDQ2PS Z16, Z16
+	VFMADD231PS 0(R10), Z17, Z8
+	VFMADD231PS 64(R10), Z16, Z8
+	VFMADD231PS 0(R11), Z17, Z9
+	VFMADD231PS 64(R11), Z16, Z9
+	VFMADD231PS 0(R12), Z17, Z10
+	VFMADD231PS 64(R12), Z16, Z10
+	VFMADD231PS 0(R13), Z17, Z11
+	VFMADD231PS 64(R13), Z16, Z11
+	ADDQ $16, SI
+	SUBQ $-128, R10
+	SUBQ $-128, R11
+	SUBQ $-128, R12
+	SUBQ $-128, R13
+	DECQ DX
+	JNZ z4_step
+	VBROADCASTSS (R8), Z19
+	ADDQ $4, R8
+	VFMADD231PS Z19, Z8, Z0
+	VFMADD231PS Z19, Z9, Z1
+	VFMADD231PS Z19, Z10, Z2
+	VFMADD231PS Z19, Z11, Z3
+	DECQ 32(SP)
+	JNZ z4_group
+	MOVQ xsum+56(FP), R15
+	MOVQ DI, DX
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDPS Y8, Y0, Y0
+	XORL CX, CX
+z4_v0_bias8:
+	CMPQ CX, 16(SP)
+	JAE z4_v0_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y0
+	ADDQ $32, CX
+	JMP z4_v0_bias8
+z4_v0_reduce:
+	VEXTRACTF128 $1, Y0, X8
+	VADDPS X8, X0, X0
+	VMOVHLPS X0, X0, X8
+	VADDPS X8, X0, X0
+	VMOVSHDUP X0, X8
+	VADDSS X8, X0, X0
+z4_v0_bias1:
+	CMPQ CX, 24(SP)
+	JAE z4_v0_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X0
+	ADDQ $4, CX
+	JMP z4_v0_bias1
+z4_v0_store:
+	VMOVSS X0, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z1, Y8
+	VADDPS Y8, Y1, Y1
+	XORL CX, CX
+z4_v1_bias8:
+	CMPQ CX, 16(SP)
+	JAE z4_v1_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y1
+	ADDQ $32, CX
+	JMP z4_v1_bias8
+z4_v1_reduce:
+	VEXTRACTF128 $1, Y1, X8
+	VADDPS X8, X1, X1
+	VMOVHLPS X1, X1, X8
+	VADDPS X8, X1, X1
+	VMOVSHDUP X1, X8
+	VADDSS X8, X1, X1
+z4_v1_bias1:
+	CMPQ CX, 24(SP)
+	JAE z4_v1_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X1
+	ADDQ $4, CX
+	JMP z4_v1_bias1
+z4_v1_store:
+	VMOVSS X1, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDPS Y8, Y2, Y2
+	XORL CX, CX
+z4_v2_bias8:
+	CMPQ CX, 16(SP)
+	JAE z4_v2_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y2
+	ADDQ $32, CX
+	JMP z4_v2_bias8
+z4_v2_reduce:
+	VEXTRACTF128 $1, Y2, X8
+	VADDPS X8, X2, X2
+	VMOVHLPS X2, X2, X8
+	VADDPS X8, X2, X2
+	VMOVSHDUP X2, X8
+	VADDSS X8, X2, X2
+z4_v2_bias1:
+	CMPQ CX, 24(SP)
+	JAE z4_v2_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X2
+	ADDQ $4, CX
+	JMP z4_v2_bias1
+z4_v2_store:
+	VMOVSS X2, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z3, Y8
+	VADDPS Y8, Y3, Y3
+	XORL CX, CX
+z4_v3_bias8:
+	CMPQ CX, 16(SP)
+	JAE z4_v3_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y3
+	ADDQ $32, CX
+	JMP z4_v3_bias8
+z4_v3_reduce:
+	VEXTRACTF128 $1, Y3, X8
+	VADDPS X8, X3, X3
+	VMOVHLPS X3, X3, X8
+	VADDPS X8, X3, X3
+	VMOVSHDUP X3, X8
+	VADDSS X8, X3, X3
+z4_v3_bias1:
+	CMPQ CX, 24(SP)
+	JAE z4_v3_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X3
+	ADDQ $4, CX
+	JMP z4_v3_bias1
+z4_v3_store:
+	VMOVSS X3, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	ADDQ 24(SP), R9
+	ADDQ $4, DI
+	DECQ rows+72(FP)
+	JNZ z4_row
+	JMP z_done
+
+z5:
+	MOVQ dst+0(FP), DI
+	MOVQ codes+16(FP), SI
+	MOVQ scales+24(FP), R8
+	MOVQ biases+32(FP), R9
+	MOVQ xStride+48(FP), R14
+	SHLQ $2, R14
+z5_row:
+	MOVQ x+40(FP), R10
+	LEAQ (R10)(R14*1), R11
+	LEAQ (R11)(R14*1), R12
+	LEAQ (R12)(R14*1), R13
+	LEAQ (R13)(R14*1), BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	MOVQ groups+80(FP), DX
+	MOVQ DX, 32(SP)
+z5_group:
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	MOVQ groupSize+88(FP), DX
+	SHRQ $5, DX
+z5_step:
+	VPMOVZXBD 0(SI), Z16
+	VPANDD Z18, Z16, Z17
+	VPXORD Z17, Z16, Z16
+	VCVTDQ2PS Z17, Z17
+	VCVTDQ2PS Z16, Z16
+	VFMADD231PS 0(R10), Z17, Z8
+	VFMADD231PS 64(R10), Z16, Z8
+	VFMADD231PS 0(R11), Z17, Z9
+	VFMADD231PS 64(R11), Z16, Z9
+	VFMADD231PS 0(R12), Z17, Z10
+	VFMADD231PS 64(R12), Z16, Z10
+	VFMADD231PS 0(R13), Z17, Z11
+	VFMADD231PS 64(R13), Z16, Z11
+	VFMADD231PS 0(BX), Z17, Z12
+	VFMADD231PS 64(BX), Z16, Z12
+	ADDQ $16, SI
+	SUBQ $-128, R10
+	SUBQ $-128, R11
+	SUBQ $-128, R12
+	SUBQ $-128, R13
+	SUBQ $-128, BX
+	DECQ DX
+	JNZ z5_step
+	VBROADCASTSS (R8), Z19
+	ADDQ $4, R8
+	VFMADD231PS Z19, Z8, Z0
+	VFMADD231PS Z19, Z9, Z1
+	VFMADD231PS Z19, Z10, Z2
+	VFMADD231PS Z19, Z11, Z3
+	VFMADD231PS Z19, Z12, Z4
+	DECQ 32(SP)
+	JNZ z5_group
+	MOVQ xsum+56(FP), R15
+	MOVQ DI, DX
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDPS Y8, Y0, Y0
+	XORL CX, CX
+z5_v0_bias8:
+	CMPQ CX, 16(SP)
+	JAE z5_v0_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y0
+	ADDQ $32, CX
+	JMP z5_v0_bias8
+z5_v0_reduce:
+	VEXTRACTF128 $1, Y0, X8
+	VADDPS X8, X0, X0
+	VMOVHLPS X0, X0, X8
+	VADDPS X8, X0, X0
+	VMOVSHDUP X0, X8
+	VADDSS X8, X0, X0
+z5_v0_bias1:
+	CMPQ CX, 24(SP)
+	JAE z5_v0_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X0
+	ADDQ $4, CX
+	JMP z5_v0_bias1
+z5_v0_store:
+	VMOVSS X0, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z1, Y8
+	VADDPS Y8, Y1, Y1
+	XORL CX, CX
+z5_v1_bias8:
+	CMPQ CX, 16(SP)
+	JAE z5_v1_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y1
+	ADDQ $32, CX
+	JMP z5_v1_bias8
+z5_v1_reduce:
+	VEXTRACTF128 $1, Y1, X8
+	VADDPS X8, X1, X1
+	VMOVHLPS X1, X1, X8
+	VADDPS X8, X1, X1
+	VMOVSHDUP X1, X8
+	VADDSS X8, X1, X1
+z5_v1_bias1:
+	CMPQ CX, 24(SP)
+	JAE z5_v1_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X1
+	ADDQ $4, CX
+	JMP z5_v1_bias1
+z5_v1_store:
+	VMOVSS X1, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDPS Y8, Y2, Y2
+	XORL CX, CX
+z5_v2_bias8:
+	CMPQ CX, 16(SP)
+	JAE z5_v2_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y2
+	ADDQ $32, CX
+	JMP z5_v2_bias8
+z5_v2_reduce:
+	VEXTRACTF128 $1, Y2, X8
+	VADDPS X8, X2, X2
+	VMOVHLPS X2, X2, X8
+	VADDPS X8, X2, X2
+	VMOVSHDUP X2, X8
+	VADDSS X8, X2, X2
+z5_v2_bias1:
+	CMPQ CX, 24(SP)
+	JAE z5_v2_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X2
+	ADDQ $4, CX
+	JMP z5_v2_bias1
+z5_v2_store:
+	VMOVSS X2, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z3, Y8
+	VADDPS Y8, Y3, Y3
+	XORL CX, CX
+z5_v3_bias8:
+	CMPQ CX, 16(SP)
+	JAE z5_v3_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y3
+	ADDQ $32, CX
+	JMP z5_v3_bias8
+z5_v3_reduce:
+	VEXTRACTF128 $1, Y3, X8
+	VADDPS X8, X3, X3
+	VMOVHLPS X3, X3, X8
+	VADDPS X8, X3, X3
+	VMOVSHDUP X3, X8
+	VADDSS X8, X3, X3
+z5_v3_bias1:
+	CMPQ CX, 24(SP)
+	JAE z5_v3_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X3
+	ADDQ $4, CX
+	JMP z5_v3_bias1
+z5_v3_store:
+	VMOVSS X3, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z4, Y8
+	VADDPS Y8, Y4, Y4
+	XORL CX, CX
+z5_v4_bias8:
+	CMPQ CX, 16(SP)
+	JAE z5_v4_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y4
+	ADDQ $32, CX
+	JMP z5_v4_bias8
+z5_v4_reduce:
+	VEXTRACTF128 $1, Y4, X8
+	VADDPS X8, X4, X4
+	VMOVHLPS X4, X4, X8
+	VADDPS X8, X4, X4
+	VMOVSHDUP X4, X8
+	VADDSS X8, X4, X4
+z5_v4_bias1:
+	CMPQ CX, 24(SP)
+	JAE z5_v4_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X4
+	ADDQ $4, CX
+	JMP z5_v4_bias1
+z5_v4_store:
+	VMOVSS X4, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	ADDQ 24(SP), R9
+	ADDQ $4, DI
+	DECQ rows+72(FP)
+	JNZ z5_row
+	JMP z_done
+
+z6:
+	MOVQ dst+0(FP), DI
+	MOVQ codes+16(FP), SI
+	MOVQ scales+24(FP), R8
+	MOVQ biases+32(FP), R9
+	MOVQ xStride+48(FP), R14
+	SHLQ $2, R14
+z6_row:
+	MOVQ x+40(FP), R10
+	LEAQ (R10)(R14*1), R11
+	LEAQ (R11)(R14*1), R12
+	LEAQ (R12)(R14*1), R13
+	LEAQ (R13)(R14*1), BX
+	LEAQ (BX)(R14*1), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	MOVQ groups+80(FP), DX
+	MOVQ DX, 32(SP)
+z6_group:
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	MOVQ groupSize+88(FP), DX
+	SHRQ $5, DX
+z6_step:
+	VPMOVZXBD 0(SI), Z16
+	VPANDD Z18, Z16, Z17
+	VPXORD Z17, Z16, Z16
+	VCVTDQ2PS Z17, Z17
+	VCVTDQ2PS Z16, Z16
+	VFMADD231PS 0(R10), Z17, Z8
+	VFMADD231PS 64(R10), Z16, Z8
+	VFMADD231PS 0(R11), Z17, Z9
+	VFMADD231PS 64(R11), Z16, Z9
+	VFMADD231PS 0(R12), Z17, Z10
+	VFMADD231PS 64(R12), Z16, Z10
+	VFMADD231PS 0(R13), Z17, Z11
+	VFMADD231PS 64(R13), Z16, Z11
+	VFMADD231PS 0(BX), Z17, Z12
+	VFMADD231PS 64(BX), Z16, Z12
+	VFMADD231PS 0(CX), Z17, Z13
+	VFMADD231PS 64(CX), Z16, Z13
+	ADDQ $16, SI
+	SUBQ $-128, R10
+	SUBQ $-128, R11
+	SUBQ $-128, R12
+	SUBQ $-128, R13
+	SUBQ $-128, BX
+	SUBQ $-128, CX
+	DECQ DX
+	JNZ z6_step
+	VBROADCASTSS (R8), Z19
+	ADDQ $4, R8
+	VFMADD231PS Z19, Z8, Z0
+	VFMADD231PS Z19, Z9, Z1
+	VFMADD231PS Z19, Z10, Z2
+	VFMADD231PS Z19, Z11, Z3
+	VFMADD231PS Z19, Z12, Z4
+	VFMADD231PS Z19, Z13, Z5
+	DECQ 32(SP)
+	JNZ z6_group
+	MOVQ xsum+56(FP), R15
+	MOVQ DI, DX
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDPS Y8, Y0, Y0
+	XORL CX, CX
+z6_v0_bias8:
+	CMPQ CX, 16(SP)
+	JAE z6_v0_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y0
+	ADDQ $32, CX
+	JMP z6_v0_bias8
+z6_v0_reduce:
+	VEXTRACTF128 $1, Y0, X8
+	VADDPS X8, X0, X0
+	VMOVHLPS X0, X0, X8
+	VADDPS X8, X0, X0
+	VMOVSHDUP X0, X8
+	VADDSS X8, X0, X0
+z6_v0_bias1:
+	CMPQ CX, 24(SP)
+	JAE z6_v0_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X0
+	ADDQ $4, CX
+	JMP z6_v0_bias1
+z6_v0_store:
+	VMOVSS X0, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z1, Y8
+	VADDPS Y8, Y1, Y1
+	XORL CX, CX
+z6_v1_bias8:
+	CMPQ CX, 16(SP)
+	JAE z6_v1_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y1
+	ADDQ $32, CX
+	JMP z6_v1_bias8
+z6_v1_reduce:
+	VEXTRACTF128 $1, Y1, X8
+	VADDPS X8, X1, X1
+	VMOVHLPS X1, X1, X8
+	VADDPS X8, X1, X1
+	VMOVSHDUP X1, X8
+	VADDSS X8, X1, X1
+z6_v1_bias1:
+	CMPQ CX, 24(SP)
+	JAE z6_v1_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X1
+	ADDQ $4, CX
+	JMP z6_v1_bias1
+z6_v1_store:
+	VMOVSS X1, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDPS Y8, Y2, Y2
+	XORL CX, CX
+z6_v2_bias8:
+	CMPQ CX, 16(SP)
+	JAE z6_v2_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y2
+	ADDQ $32, CX
+	JMP z6_v2_bias8
+z6_v2_reduce:
+	VEXTRACTF128 $1, Y2, X8
+	VADDPS X8, X2, X2
+	VMOVHLPS X2, X2, X8
+	VADDPS X8, X2, X2
+	VMOVSHDUP X2, X8
+	VADDSS X8, X2, X2
+z6_v2_bias1:
+	CMPQ CX, 24(SP)
+	JAE z6_v2_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X2
+	ADDQ $4, CX
+	JMP z6_v2_bias1
+z6_v2_store:
+	VMOVSS X2, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z3, Y8
+	VADDPS Y8, Y3, Y3
+	XORL CX, CX
+z6_v3_bias8:
+	CMPQ CX, 16(SP)
+	JAE z6_v3_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y3
+	ADDQ $32, CX
+	JMP z6_v3_bias8
+z6_v3_reduce:
+	VEXTRACTF128 $1, Y3, X8
+	VADDPS X8, X3, X3
+	VMOVHLPS X3, X3, X8
+	VADDPS X8, X3, X3
+	VMOVSHDUP X3, X8
+	VADDSS X8, X3, X3
+z6_v3_bias1:
+	CMPQ CX, 24(SP)
+	JAE z6_v3_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X3
+	ADDQ $4, CX
+	JMP z6_v3_bias1
+z6_v3_store:
+	VMOVSS X3, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z4, Y8
+	VADDPS Y8, Y4, Y4
+	XORL CX, CX
+z6_v4_bias8:
+	CMPQ CX, 16(SP)
+	JAE z6_v4_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y4
+	ADDQ $32, CX
+	JMP z6_v4_bias8
+z6_v4_reduce:
+	VEXTRACTF128 $1, Y4, X8
+	VADDPS X8, X4, X4
+	VMOVHLPS X4, X4, X8
+	VADDPS X8, X4, X4
+	VMOVSHDUP X4, X8
+	VADDSS X8, X4, X4
+z6_v4_bias1:
+	CMPQ CX, 24(SP)
+	JAE z6_v4_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X4
+	ADDQ $4, CX
+	JMP z6_v4_bias1
+z6_v4_store:
+	VMOVSS X4, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z5, Y8
+	VADDPS Y8, Y5, Y5
+	XORL CX, CX
+z6_v5_bias8:
+	CMPQ CX, 16(SP)
+	JAE z6_v5_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y5
+	ADDQ $32, CX
+	JMP z6_v5_bias8
+z6_v5_reduce:
+	VEXTRACTF128 $1, Y5, X8
+	VADDPS X8, X5, X5
+	VMOVHLPS X5, X5, X8
+	VADDPS X8, X5, X5
+	VMOVSHDUP X5, X8
+	VADDSS X8, X5, X5
+z6_v5_bias1:
+	CMPQ CX, 24(SP)
+	JAE z6_v5_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X5
+	ADDQ $4, CX
+	JMP z6_v5_bias1
+z6_v5_store:
+	VMOVSS X5, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	ADDQ 24(SP), R9
+	ADDQ $4, DI
+	DECQ rows+72(FP)
+	JNZ z6_row
+	JMP z_done
+
+z7:
+	MOVQ dst+0(FP), DI
+	MOVQ codes+16(FP), SI
+	MOVQ scales+24(FP), R8
+	MOVQ biases+32(FP), R9
+	MOVQ xStride+48(FP), R14
+	SHLQ $2, R14
+z7_row:
+	MOVQ x+40(FP), R10
+	LEAQ (R10)(R14*1), R11
+	LEAQ (R11)(R14*1), R12
+	LEAQ (R12)(R14*1), R13
+	LEAQ (R13)(R14*1), BX
+	LEAQ (BX)(R14*1), CX
+	LEAQ (CX)(R14*1), R15
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	MOVQ groups+80(FP), DX
+	MOVQ DX, 32(SP)
+z7_group:
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	MOVQ groupSize+88(FP), DX
+	SHRQ $5, DX
+z7_step:
+	VPMOVZXBD 0(SI), Z16
+	VPANDD Z18, Z16, Z17
+	VPXORD Z17, Z16, Z16
+	VCVTDQ2PS Z17, Z17
+	VCVTDQ2PS Z16, Z16
+	VFMADD231PS 0(R10), Z17, Z8
+	VFMADD231PS 64(R10), Z16, Z8
+	VFMADD231PS 0(R11), Z17, Z9
+	VFMADD231PS 64(R11), Z16, Z9
+	VFMADD231PS 0(R12), Z17, Z10
+	VFMADD231PS 64(R12), Z16, Z10
+	VFMADD231PS 0(R13), Z17, Z11
+	VFMADD231PS 64(R13), Z16, Z11
+	VFMADD231PS 0(BX), Z17, Z12
+	VFMADD231PS 64(BX), Z16, Z12
+	VFMADD231PS 0(CX), Z17, Z13
+	VFMADD231PS 64(CX), Z16, Z13
+	VFMADD231PS 0(R15), Z17, Z14
+	VFMADD231PS 64(R15), Z16, Z14
+	ADDQ $16, SI
+	SUBQ $-128, R10
+	SUBQ $-128, R11
+	SUBQ $-128, R12
+	SUBQ $-128, R13
+	SUBQ $-128, BX
+	SUBQ $-128, CX
+	SUBQ $-128, R15
+	DECQ DX
+	JNZ z7_step
+	VBROADCASTSS (R8), Z19
+	ADDQ $4, R8
+	VFMADD231PS Z19, Z8, Z0
+	VFMADD231PS Z19, Z9, Z1
+	VFMADD231PS Z19, Z10, Z2
+	VFMADD231PS Z19, Z11, Z3
+	VFMADD231PS Z19, Z12, Z4
+	VFMADD231PS Z19, Z13, Z5
+	VFMADD231PS Z19, Z14, Z6
+	DECQ 32(SP)
+	JNZ z7_group
+	MOVQ xsum+56(FP), R15
+	MOVQ DI, DX
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDPS Y8, Y0, Y0
+	XORL CX, CX
+z7_v0_bias8:
+	CMPQ CX, 16(SP)
+	JAE z7_v0_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y0
+	ADDQ $32, CX
+	JMP z7_v0_bias8
+z7_v0_reduce:
+	VEXTRACTF128 $1, Y0, X8
+	VADDPS X8, X0, X0
+	VMOVHLPS X0, X0, X8
+	VADDPS X8, X0, X0
+	VMOVSHDUP X0, X8
+	VADDSS X8, X0, X0
+z7_v0_bias1:
+	CMPQ CX, 24(SP)
+	JAE z7_v0_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X0
+	ADDQ $4, CX
+	JMP z7_v0_bias1
+z7_v0_store:
+	VMOVSS X0, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z1, Y8
+	VADDPS Y8, Y1, Y1
+	XORL CX, CX
+z7_v1_bias8:
+	CMPQ CX, 16(SP)
+	JAE z7_v1_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y1
+	ADDQ $32, CX
+	JMP z7_v1_bias8
+z7_v1_reduce:
+	VEXTRACTF128 $1, Y1, X8
+	VADDPS X8, X1, X1
+	VMOVHLPS X1, X1, X8
+	VADDPS X8, X1, X1
+	VMOVSHDUP X1, X8
+	VADDSS X8, X1, X1
+z7_v1_bias1:
+	CMPQ CX, 24(SP)
+	JAE z7_v1_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X1
+	ADDQ $4, CX
+	JMP z7_v1_bias1
+z7_v1_store:
+	VMOVSS X1, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDPS Y8, Y2, Y2
+	XORL CX, CX
+z7_v2_bias8:
+	CMPQ CX, 16(SP)
+	JAE z7_v2_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y2
+	ADDQ $32, CX
+	JMP z7_v2_bias8
+z7_v2_reduce:
+	VEXTRACTF128 $1, Y2, X8
+	VADDPS X8, X2, X2
+	VMOVHLPS X2, X2, X8
+	VADDPS X8, X2, X2
+	VMOVSHDUP X2, X8
+	VADDSS X8, X2, X2
+z7_v2_bias1:
+	CMPQ CX, 24(SP)
+	JAE z7_v2_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X2
+	ADDQ $4, CX
+	JMP z7_v2_bias1
+z7_v2_store:
+	VMOVSS X2, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z3, Y8
+	VADDPS Y8, Y3, Y3
+	XORL CX, CX
+z7_v3_bias8:
+	CMPQ CX, 16(SP)
+	JAE z7_v3_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y3
+	ADDQ $32, CX
+	JMP z7_v3_bias8
+z7_v3_reduce:
+	VEXTRACTF128 $1, Y3, X8
+	VADDPS X8, X3, X3
+	VMOVHLPS X3, X3, X8
+	VADDPS X8, X3, X3
+	VMOVSHDUP X3, X8
+	VADDSS X8, X3, X3
+z7_v3_bias1:
+	CMPQ CX, 24(SP)
+	JAE z7_v3_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X3
+	ADDQ $4, CX
+	JMP z7_v3_bias1
+z7_v3_store:
+	VMOVSS X3, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z4, Y8
+	VADDPS Y8, Y4, Y4
+	XORL CX, CX
+z7_v4_bias8:
+	CMPQ CX, 16(SP)
+	JAE z7_v4_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y4
+	ADDQ $32, CX
+	JMP z7_v4_bias8
+z7_v4_reduce:
+	VEXTRACTF128 $1, Y4, X8
+	VADDPS X8, X4, X4
+	VMOVHLPS X4, X4, X8
+	VADDPS X8, X4, X4
+	VMOVSHDUP X4, X8
+	VADDSS X8, X4, X4
+z7_v4_bias1:
+	CMPQ CX, 24(SP)
+	JAE z7_v4_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X4
+	ADDQ $4, CX
+	JMP z7_v4_bias1
+z7_v4_store:
+	VMOVSS X4, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z5, Y8
+	VADDPS Y8, Y5, Y5
+	XORL CX, CX
+z7_v5_bias8:
+	CMPQ CX, 16(SP)
+	JAE z7_v5_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y5
+	ADDQ $32, CX
+	JMP z7_v5_bias8
+z7_v5_reduce:
+	VEXTRACTF128 $1, Y5, X8
+	VADDPS X8, X5, X5
+	VMOVHLPS X5, X5, X8
+	VADDPS X8, X5, X5
+	VMOVSHDUP X5, X8
+	VADDSS X8, X5, X5
+z7_v5_bias1:
+	CMPQ CX, 24(SP)
+	JAE z7_v5_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X5
+	ADDQ $4, CX
+	JMP z7_v5_bias1
+z7_v5_store:
+	VMOVSS X5, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z6, Y8
+	VADDPS Y8, Y6, Y6
+	XORL CX, CX
+z7_v6_bias8:
+	CMPQ CX, 16(SP)
+	JAE z7_v6_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y6
+	ADDQ $32, CX
+	JMP z7_v6_bias8
+z7_v6_reduce:
+	VEXTRACTF128 $1, Y6, X8
+	VADDPS X8, X6, X6
+	VMOVHLPS X6, X6, X8
+	VADDPS X8, X6, X6
+	VMOVSHDUP X6, X8
+	VADDSS X8, X6, X6
+z7_v6_bias1:
+	CMPQ CX, 24(SP)
+	JAE z7_v6_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X6
+	ADDQ $4, CX
+	JMP z7_v6_bias1
+z7_v6_store:
+	VMOVSS X6, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	ADDQ 24(SP), R9
+	ADDQ $4, DI
+	DECQ rows+72(FP)
+	JNZ z7_row
+	JMP z_done
+
+z8:
+	MOVQ dst+0(FP), DI
+	MOVQ codes+16(FP), SI
+	MOVQ scales+24(FP), R8
+	MOVQ biases+32(FP), R9
+	MOVQ xStride+48(FP), R14
+	SHLQ $2, R14
+z8_row:
+	MOVQ x+40(FP), R10
+	LEAQ (R10)(R14*1), R11
+	LEAQ (R11)(R14*1), R12
+	LEAQ (R12)(R14*1), R13
+	LEAQ (R13)(R14*1), BX
+	LEAQ (BX)(R14*1), CX
+	LEAQ (CX)(R14*1), R15
+	LEAQ (R15)(R14*1), AX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ groups+80(FP), DX
+	MOVQ DX, 32(SP)
+z8_group:
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	MOVQ groupSize+88(FP), DX
+	SHRQ $5, DX
+z8_step:
+	VPMOVZXBD 0(SI), Z16
+	VPANDD Z18, Z16, Z17
+	VPXORD Z17, Z16, Z16
+	VCVTDQ2PS Z17, Z17
+	VCVTDQ2PS Z16, Z16
+	VFMADD231PS 0(R10), Z17, Z8
+	VFMADD231PS 64(R10), Z16, Z8
+	VFMADD231PS 0(R11), Z17, Z9
+	VFMADD231PS 64(R11), Z16, Z9
+	VFMADD231PS 0(R12), Z17, Z10
+	VFMADD231PS 64(R12), Z16, Z10
+	VFMADD231PS 0(R13), Z17, Z11
+	VFMADD231PS 64(R13), Z16, Z11
+	VFMADD231PS 0(BX), Z17, Z12
+	VFMADD231PS 64(BX), Z16, Z12
+	VFMADD231PS 0(CX), Z17, Z13
+	VFMADD231PS 64(CX), Z16, Z13
+	VFMADD231PS 0(R15), Z17, Z14
+	VFMADD231PS 64(R15), Z16, Z14
+	VFMADD231PS 0(AX), Z17, Z15
+	VFMADD231PS 64(AX), Z16, Z15
+	ADDQ $16, SI
+	SUBQ $-128, R10
+	SUBQ $-128, R11
+	SUBQ $-128, R12
+	SUBQ $-128, R13
+	SUBQ $-128, BX
+	SUBQ $-128, CX
+	SUBQ $-128, R15
+	SUBQ $-128, AX
+	DECQ DX
+	JNZ z8_step
+	VBROADCASTSS (R8), Z19
+	ADDQ $4, R8
+	VFMADD231PS Z19, Z8, Z0
+	VFMADD231PS Z19, Z9, Z1
+	VFMADD231PS Z19, Z10, Z2
+	VFMADD231PS Z19, Z11, Z3
+	VFMADD231PS Z19, Z12, Z4
+	VFMADD231PS Z19, Z13, Z5
+	VFMADD231PS Z19, Z14, Z6
+	VFMADD231PS Z19, Z15, Z7
+	DECQ 32(SP)
+	JNZ z8_group
+	MOVQ xsum+56(FP), R15
+	MOVQ DI, DX
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDPS Y8, Y0, Y0
+	XORL CX, CX
+z8_v0_bias8:
+	CMPQ CX, 16(SP)
+	JAE z8_v0_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y0
+	ADDQ $32, CX
+	JMP z8_v0_bias8
+z8_v0_reduce:
+	VEXTRACTF128 $1, Y0, X8
+	VADDPS X8, X0, X0
+	VMOVHLPS X0, X0, X8
+	VADDPS X8, X0, X0
+	VMOVSHDUP X0, X8
+	VADDSS X8, X0, X0
+z8_v0_bias1:
+	CMPQ CX, 24(SP)
+	JAE z8_v0_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X0
+	ADDQ $4, CX
+	JMP z8_v0_bias1
+z8_v0_store:
+	VMOVSS X0, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z1, Y8
+	VADDPS Y8, Y1, Y1
+	XORL CX, CX
+z8_v1_bias8:
+	CMPQ CX, 16(SP)
+	JAE z8_v1_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y1
+	ADDQ $32, CX
+	JMP z8_v1_bias8
+z8_v1_reduce:
+	VEXTRACTF128 $1, Y1, X8
+	VADDPS X8, X1, X1
+	VMOVHLPS X1, X1, X8
+	VADDPS X8, X1, X1
+	VMOVSHDUP X1, X8
+	VADDSS X8, X1, X1
+z8_v1_bias1:
+	CMPQ CX, 24(SP)
+	JAE z8_v1_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X1
+	ADDQ $4, CX
+	JMP z8_v1_bias1
+z8_v1_store:
+	VMOVSS X1, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDPS Y8, Y2, Y2
+	XORL CX, CX
+z8_v2_bias8:
+	CMPQ CX, 16(SP)
+	JAE z8_v2_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y2
+	ADDQ $32, CX
+	JMP z8_v2_bias8
+z8_v2_reduce:
+	VEXTRACTF128 $1, Y2, X8
+	VADDPS X8, X2, X2
+	VMOVHLPS X2, X2, X8
+	VADDPS X8, X2, X2
+	VMOVSHDUP X2, X8
+	VADDSS X8, X2, X2
+z8_v2_bias1:
+	CMPQ CX, 24(SP)
+	JAE z8_v2_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X2
+	ADDQ $4, CX
+	JMP z8_v2_bias1
+z8_v2_store:
+	VMOVSS X2, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z3, Y8
+	VADDPS Y8, Y3, Y3
+	XORL CX, CX
+z8_v3_bias8:
+	CMPQ CX, 16(SP)
+	JAE z8_v3_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y3
+	ADDQ $32, CX
+	JMP z8_v3_bias8
+z8_v3_reduce:
+	VEXTRACTF128 $1, Y3, X8
+	VADDPS X8, X3, X3
+	VMOVHLPS X3, X3, X8
+	VADDPS X8, X3, X3
+	VMOVSHDUP X3, X8
+	VADDSS X8, X3, X3
+z8_v3_bias1:
+	CMPQ CX, 24(SP)
+	JAE z8_v3_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X3
+	ADDQ $4, CX
+	JMP z8_v3_bias1
+z8_v3_store:
+	VMOVSS X3, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z4, Y8
+	VADDPS Y8, Y4, Y4
+	XORL CX, CX
+z8_v4_bias8:
+	CMPQ CX, 16(SP)
+	JAE z8_v4_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y4
+	ADDQ $32, CX
+	JMP z8_v4_bias8
+z8_v4_reduce:
+	VEXTRACTF128 $1, Y4, X8
+	VADDPS X8, X4, X4
+	VMOVHLPS X4, X4, X8
+	VADDPS X8, X4, X4
+	VMOVSHDUP X4, X8
+	VADDSS X8, X4, X4
+z8_v4_bias1:
+	CMPQ CX, 24(SP)
+	JAE z8_v4_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X4
+	ADDQ $4, CX
+	JMP z8_v4_bias1
+z8_v4_store:
+	VMOVSS X4, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z5, Y8
+	VADDPS Y8, Y5, Y5
+	XORL CX, CX
+z8_v5_bias8:
+	CMPQ CX, 16(SP)
+	JAE z8_v5_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y5
+	ADDQ $32, CX
+	JMP z8_v5_bias8
+z8_v5_reduce:
+	VEXTRACTF128 $1, Y5, X8
+	VADDPS X8, X5, X5
+	VMOVHLPS X5, X5, X8
+	VADDPS X8, X5, X5
+	VMOVSHDUP X5, X8
+	VADDSS X8, X5, X5
+z8_v5_bias1:
+	CMPQ CX, 24(SP)
+	JAE z8_v5_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X5
+	ADDQ $4, CX
+	JMP z8_v5_bias1
+z8_v5_store:
+	VMOVSS X5, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z6, Y8
+	VADDPS Y8, Y6, Y6
+	XORL CX, CX
+z8_v6_bias8:
+	CMPQ CX, 16(SP)
+	JAE z8_v6_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y6
+	ADDQ $32, CX
+	JMP z8_v6_bias8
+z8_v6_reduce:
+	VEXTRACTF128 $1, Y6, X8
+	VADDPS X8, X6, X6
+	VMOVHLPS X6, X6, X8
+	VADDPS X8, X6, X6
+	VMOVSHDUP X6, X8
+	VADDSS X8, X6, X6
+z8_v6_bias1:
+	CMPQ CX, 24(SP)
+	JAE z8_v6_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X6
+	ADDQ $4, CX
+	JMP z8_v6_bias1
+z8_v6_store:
+	VMOVSS X6, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	VEXTRACTF64X4 $1, Z7, Y8
+	VADDPS Y8, Y7, Y7
+	XORL CX, CX
+z8_v7_bias8:
+	CMPQ CX, 16(SP)
+	JAE z8_v7_reduce
+	VMOVUPS (R9)(CX*1), Y9
+	VFMADD231PS (R15)(CX*1), Y9, Y7
+	ADDQ $32, CX
+	JMP z8_v7_bias8
+z8_v7_reduce:
+	VEXTRACTF128 $1, Y7, X8
+	VADDPS X8, X7, X7
+	VMOVHLPS X7, X7, X8
+	VADDPS X8, X7, X7
+	VMOVSHDUP X7, X8
+	VADDSS X8, X7, X7
+z8_v7_bias1:
+	CMPQ CX, 24(SP)
+	JAE z8_v7_store
+	VMOVSS (R9)(CX*1), X9
+	VFMADD231SS (R15)(CX*1), X9, X7
+	ADDQ $4, CX
+	JMP z8_v7_bias1
+z8_v7_store:
+	VMOVSS X7, (DX)
+	ADDQ 0(SP), DX
+	ADDQ 8(SP), R15
+	ADDQ 24(SP), R9
+	ADDQ $4, DI
+	DECQ rows+72(FP)
+	JNZ z8_row
+	JMP z_done
+z_done:
 	VZEROUPPER
 	RET
 

@@ -10,38 +10,56 @@ import (
 )
 
 // The conformance and determinism tests run whichever 4-bit kernel MatMul
-// picks on this machine (the AVX2 one where the CPU has it). These run them
-// again with the portable kernel forced, so both are checked everywhere the
-// assembly exists; under -tags noasm they would repeat the same runs and skip.
+// picks on this machine (AVX-512 or AVX2 where the CPU has it). These run
+// them again with each narrower kernel forced, so every kernel the machine
+// can run is checked; where one cannot run (other CPUs, -tags noasm), its
+// runs skip.
 
-// withPortable runs fn with the AVX2 kernel switched off.
-func withPortable(t *testing.T, fn func(t *testing.T)) {
-	if !useAVX2 {
-		t.Skip("the portable kernel is the only one in this build")
+// bestKernel is the kernel MatMul picks on this machine.
+var bestKernel = asmKernel
+
+// withKernel runs fn with the given 4-bit kernel in place of the best one.
+func withKernel(t *testing.T, kernel int, fn func(t *testing.T)) {
+	if kernel >= bestKernel {
+		t.Skipf("kernel %d is not narrower than this machine's %d", kernel, bestKernel)
 	}
-	useAVX2 = false
-	defer func() { useAVX2 = true }()
+	asmKernel = kernel
+	defer func() { asmKernel = bestKernel }()
 	fn(t)
 }
 
-func TestKernelConformancePortable(t *testing.T) { withPortable(t, TestKernelConformance) }
+func TestKernelConformancePortable(t *testing.T) {
+	withKernel(t, kernelPortable, TestKernelConformance)
+}
 
-func TestMatMulDeterminismPortable(t *testing.T) { withPortable(t, TestMatMulDeterminism) }
+func TestKernelConformanceAVX2(t *testing.T) { withKernel(t, kernelAVX2, TestKernelConformance) }
 
-func TestBlockSizesPortable(t *testing.T) { withPortable(t, TestBlockSizes) }
+func TestMatMulDeterminismPortable(t *testing.T) {
+	withKernel(t, kernelPortable, TestMatMulDeterminism)
+}
 
-func TestNonFiniteInputsPortable(t *testing.T) { withPortable(t, TestNonFiniteInputs) }
+func TestMatMulDeterminismAVX2(t *testing.T) { withKernel(t, kernelAVX2, TestMatMulDeterminism) }
 
-// TestBlockSizes checks, for every batch size up to 8 (one or two passes of
-// the AVX2 kernel's blocks), every group size and scale dtype, that each
-// vector's results have the bits it gets alone.
+func TestBlockSizesPortable(t *testing.T) { withKernel(t, kernelPortable, TestBlockSizes) }
+
+func TestBlockSizesAVX2(t *testing.T) { withKernel(t, kernelAVX2, TestBlockSizes) }
+
+func TestNonFiniteInputsPortable(t *testing.T) {
+	withKernel(t, kernelPortable, TestNonFiniteInputs)
+}
+
+func TestNonFiniteInputsAVX2(t *testing.T) { withKernel(t, kernelAVX2, TestNonFiniteInputs) }
+
+// TestBlockSizes checks, for every batch size up to 10 (one or two passes of
+// the assembly kernels' blocks of 5 or 8), every group size and scale dtype,
+// that each vector's results have the bits it gets alone.
 func TestBlockSizes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for _, dtype := range []safetensors.DType{safetensors.BF16, safetensors.F16, safetensors.F32} {
 		for _, group := range SupportedGroupSizes {
 			m := randomAffine(rng, 37, 1152, 4, group, dtype)
 			t.Run(fmt.Sprintf("g%d/%s", group, dtype), func(t *testing.T) {
-				const nMax = 8
+				const nMax = 10
 				x := randomVector(rng, nMax*m.cols, 1)
 				alone := make([]float32, nMax*m.rows)
 				for b := range nMax {
@@ -80,13 +98,14 @@ func TestNonFiniteInputs(t *testing.T) {
 	}
 }
 
-// TestWideRows checks a matrix whose row has more groups than the AVX2
-// kernel converts at once (it takes the portable kernel) against the reference.
+// TestWideRows checks a matrix whose row has more groups than the assembly
+// kernels convert at once (it takes the portable kernel) against the reference.
 func TestWideRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(25, 26))
-	m := randomAffine(rng, 3, 32*(avx2ScaleBlock+4), 4, 32, safetensors.F16)
-	if avx2Fits(m) {
-		t.Fatalf("%d groups per row fit the AVX2 kernel's %d", m.groupsPerRow, avx2ScaleBlock)
+	m := randomAffine(rng, 3, 32*(asmScaleBlock+4), 4, 32, safetensors.F16)
+	if asmFits(m) {
+		t.Fatalf("%d groups per row fit the assembly kernels' %d", m.groupsPerRow,
+			asmScaleBlock)
 	}
 	x := randomVector(rng, 2*m.cols, 1)
 	got := make([]float32, 2*m.rows)

@@ -3,6 +3,7 @@ package quant
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 
@@ -24,10 +25,8 @@ var benchBandwidth = sync.OnceValue(MeasureReadBandwidth)
 //	go test -run '^$' -bench MatMulBandwidth -benchtime 3s ./backend/quant/
 func BenchmarkMatMulBandwidth(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	kernels := []string{"portable"}
-	if useAVX2 {
-		kernels = append(kernels, "avx2")
-	}
+	names := []string{"portable", "avx2", "avx512"}
+	kernels := names[:asmKernel+1]
 	for _, s := range [][2]int{{8192, 2048}, {128256, 2048}} {
 		copies := replicate(randomAffine(rng, s[0], s[1], 4, 64, safetensors.BF16), 640<<20)
 		for _, n := range []int{1, 5} {
@@ -36,8 +35,8 @@ func BenchmarkMatMulBandwidth(b *testing.B) {
 			for _, kernel := range kernels {
 				name := fmt.Sprintf("%s/%dx%d/n=%d", kernel, s[0], s[1], n)
 				b.Run(name, func(b *testing.B) {
-					defer func(saved bool) { useAVX2 = saved }(useAVX2)
-					useAVX2 = kernel == "avx2"
+					defer func(saved int) { asmKernel = saved }(asmKernel)
+					asmKernel = slices.Index(names, kernel)
 					bw := benchBandwidth()
 					b.SetBytes(copies[0].WeightBytes())
 					i := 0

@@ -24,15 +24,16 @@ const tableChunkBytes = 1280 << 10
 // MatMul sets dst[b*rows+r] = dot(row r of m, x[b*cols:(b+1)*cols]) for b < n.
 // Each weight is read from memory once for all n vectors (once per 8 vectors
 // for 4-bit matrices on the portable kernel, whose blocks hold 8; the AVX2
-// kernel re-reads a block of rows from L2 for every 5 vectors), rows are
-// split over GOMAXPROCS goroutines, and the result for a given (row, vector)
-// is bit-identical whatever n, the worker count or GOMAXPROCS.
+// and AVX-512 kernels re-read a block of rows from L2 for every 5 or 8
+// vectors), rows are split over GOMAXPROCS goroutines, and the result for a
+// given (row, vector) is bit-identical whatever n, the worker count or
+// GOMAXPROCS.
 //
 // Calls from several goroutines are serialized, each using every core. The
 // package keeps its scratch between calls, so a call allocates nothing once
 // warm: for 4-bit matrices the pair tables of one block of vectors, 512 bytes
 // per column per vector (32 MiB at most, for 8 vectors of 8192 columns), or
-// with the AVX2 kernel a permuted copy of x.
+// with the assembly kernels a permuted copy of x.
 // It panics if dst or x is too short: that is a programming error.
 func MatMul(dst []float32, m Matrix, x []float32, n int) {
 	rows, cols := m.Rows(), m.Cols()
@@ -60,11 +61,11 @@ func MatMul(dst []float32, m Matrix, x []float32, n int) {
 
 	rowBytes := max(m.WeightBytes()/int64(rows), 1)
 	if a, ok := m.(*Affine); ok && a.bits == 4 {
-		if !avx2Fits(a) {
+		if !asmFits(a) {
 			matMul4(a, dst, x, xsum, n, rowBytes)
 			return
 		}
-		// The AVX2 kernel (affineRows) reads the columns permuted.
+		// The assembly kernels (via affineRows) read the columns permuted.
 		x = permuteColumns(x, n, cols)
 	}
 	chunkRows := int(max(min(chunkBytes/rowBytes, int64(rows)), 1))
