@@ -504,18 +504,26 @@ func waitRendered(t *testing.T, display, path string) {
 	t.Fatalf("the window did not render: %v", lastErr)
 }
 
-// waitStill takes screenshots until two in a row, a second apart, are the same and
-// show a rendered UI, and keeps the last one in path.
+// waitStill takes screenshots until four in a row, a second apart, are the same and
+// show a rendered UI, and keeps the last one in path. A busy WebKit can leave the
+// screen unchanged for a second while it works through a burst of events, hence four.
 func waitStill(t *testing.T, display, path string) {
 	t.Helper()
+	const wantSame = 3 // screenshots equal to the one before
 	var last []byte
-	deadline := time.Now().Add(30 * time.Second)
+	same := 0
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if err := screenshot(display, path); err != nil {
 			t.Fatal(err)
 		}
 		b, err := pixels(path)
 		if err == nil && last != nil && bytes.Equal(b, last) && checkRendered(path) == nil {
+			same++
+		} else {
+			same = 0
+		}
+		if same == wantSame {
 			abs, _ := filepath.Abs(path)
 			t.Logf("screenshot: %s", abs)
 			return
@@ -523,7 +531,7 @@ func waitStill(t *testing.T, display, path string) {
 		last = b
 		time.Sleep(time.Second)
 	}
-	t.Fatal("the screen kept changing for 30s after the comparison finished")
+	t.Fatal("the screen kept changing for 60s")
 }
 
 // differingPixels counts the pixels that differ between two screenshots of one size.
