@@ -2,9 +2,11 @@
 // and the kernels that multiply them with activation vectors.
 //
 // Every kernel computes each (row, vector) dot product in one goroutine with a fixed
-// sequence of float32 operations (the 4-bit kernel sums each group exactly, in
-// integers), so results are bit-identical whatever the number of vectors, the number
-// of workers or GOMAXPROCS. MatMulRef is the float64 reference that every kernel is
+// sequence of operations (the portable 4-bit kernel sums each group exactly, in
+// integers; the AVX2 and AVX-512 kernels use one fixed lane layout and reduction order
+// per vector), so results are bit-identical whatever the number of vectors, the number
+// of workers or GOMAXPROCS. Different kernels (portable, AVX2, AVX-512) may differ from
+// each other in the last bits. MatMulRef is the float64 reference that every kernel is
 // tested against, in one conformance table.
 package quant
 
