@@ -188,17 +188,14 @@ func (a *App) startup(ctx context.Context) {
 	a.startServices()
 }
 
-// startServices starts what the environment asks for at launch: loading the model of
-// KNOBS_MODEL and, with KNOBS_SMOKE_RUN, one Run all once the frontend is ready. The
-// window and the HTTP bridge both call it once their emitter is set.
+// startServices starts what the launch asks for: loading the start-up model and, with
+// KNOBS_SMOKE_RUN, one Run all once the frontend is ready. The window and the HTTP
+// bridge both call it once their emitter is set.
 func (a *App) startServices() {
-	ref := os.Getenv(EnvModel)
-	if ref == "" {
-		return
-	}
+	ref := a.startupModel()
 	go func() {
 		if err := a.LoadModel(ref); err != nil {
-			a.logger.Error("load the model of "+EnvModel, "err", err, "model", ref)
+			a.logger.Error("load the start-up model", "err", err, "model", ref)
 			return
 		}
 		a.logger.Info("model loaded", "model", ref)
@@ -213,6 +210,22 @@ func (a *App) startServices() {
 		a.logger.Info("asking the frontend to run all columns")
 		a.sendEvent(EventRunAll)
 	}()
+}
+
+// startupModel is the model the app loads at launch: KNOBS_MODEL when set, else the
+// settings' default model, else "" (the lab's choice: the default model when it is
+// downloaded, else the built-in demo model, so a machine without network works).
+func (a *App) startupModel() string {
+	if ref := os.Getenv(EnvModel); ref != "" {
+		return ref
+	}
+	path := store.DefaultPaths().SettingsPath()
+	s, _, err := store.LoadSettings(path)
+	if err != nil {
+		a.logger.Warn("read the default model setting", "err", err, "path", path)
+		return ""
+	}
+	return strings.TrimSpace(s.Model)
 }
 
 // menuBarOnly reports whether to hide the Dock icon: KNOBS_MENUBAR_ONLY when set,

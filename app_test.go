@@ -171,3 +171,24 @@ func TestCloseWithoutTrayQuits(t *testing.T) {
 		t.Error("beforeClose prevented the close although the tray did not start")
 	}
 }
+
+func TestStartupModel(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv(EnvModel, "")
+	a := newTestApp()
+
+	if got := a.startupModel(); got != "" {
+		t.Errorf("without settings: %q, want \"\" (default model, else demo)", got)
+	}
+	path := store.DefaultPaths().SettingsPath()
+	if err := store.SaveSettings(path, store.Settings{Model: " org/fav "}); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.startupModel(); got != "org/fav" {
+		t.Errorf("with a saved default model: %q, want org/fav", got)
+	}
+	t.Setenv(EnvModel, "/models/tiny")
+	if got := a.startupModel(); got != "/models/tiny" {
+		t.Errorf("with %s set: %q, want /models/tiny", EnvModel, got)
+	}
+}

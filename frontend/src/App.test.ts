@@ -141,13 +141,29 @@ describe('App events from the Go side', () => {
 });
 
 describe('App start', () => {
-	it('loads the default model of the settings when none is resident', async () => {
+	it('leaves the start-up load to the Go side, even with an empty lab', async () => {
 		const backend = fakeBackend({
 			labStatus: { state: 'empty', identity: {} },
 			settings: { model: 'org/fav' }
 		});
 		render(App, { backend });
-		await waitFor(() => expect(backend.loadModel).toHaveBeenCalledWith('org/fav'));
+		await settled();
+		expect(backend.loadModel).not.toHaveBeenCalled();
+	});
+
+	it('reports the columns after a Run all the app asked for', async () => {
+		let runAll: () => void = () => {};
+		const backend = fakeBackend();
+		backend.onRunAll = (h) => {
+			runAll = h;
+			return () => {};
+		};
+		render(App, { backend });
+		await settled();
+		runAll();
+		await waitFor(() =>
+			expect(backend.uiReport).toHaveBeenCalledWith('run-all-done', expect.any(String))
+		);
 	});
 
 	it('leaves a resident model alone', async () => {

@@ -154,6 +154,7 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
 		labStatus: async () =>
 			opts.labStatus ?? { state: 'ready', ref: 'tiny', identity: { ref: 'tiny' } },
 		labNotices: async () => [],
+		uiReport: vi.fn(async () => {}),
 		loadModel: vi.fn(async () => {}),
 		cancelLoad: vi.fn(async () => {}),
 		unloadModel: async () => {},

@@ -47,6 +47,8 @@ export interface Backend {
 
 	labStatus(): Promise<LabStatus>;
 	labNotices(): Promise<string[]>;
+	/** Tells a test what the UI shows (KNOBS_READY_FILE); name is e.g. "run-all-done". */
+	uiReport(name: string, detail: string): Promise<void>;
 	loadModel(ref: string): Promise<void>;
 	/** Stops a running loadModel (a download); the previous model stays. */
 	cancelLoad(): Promise<void>;
@@ -110,6 +112,7 @@ const wailsBackend: Backend = {
 
 	labStatus: async () => (await App.LabStatus()) as unknown as LabStatus,
 	labNotices: async () => (await App.LabNotices()) ?? [],
+	uiReport: (name, detail) => App.UIReport(name, detail),
 	loadModel: (ref) => App.LoadModel(ref),
 	cancelLoad: () => App.CancelLoad(),
 	unloadModel: () => App.UnloadModel(),
@@ -168,6 +171,7 @@ export const offlineBackend: Backend = {
 	status: fail,
 	labStatus: fail,
 	labNotices: async () => [],
+	uiReport: async () => {},
 	loadModel: fail,
 	cancelLoad: async () => {},
 	unloadModel: fail,
