@@ -2,13 +2,40 @@
 //
 // Backend packages define their own error types; an error the UI or the CLI must branch
 // on implements ErrorCode (and, when there is something the user can do about it,
-// Remedy). This package only reads those methods, so no backend package imports it.
+// Remedy). This package only reads those methods, so no engine package imports it; the
+// service packages (lab, store) share Coded as their error type.
 package apperr
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
+
+// Coded is a failure a person can act on: Code is a stable snake_case code, Message a
+// sentence for the user and Err, when set, the underlying cause.
+type Coded struct {
+	Code    string
+	Message string
+	Err     error
+}
+
+// Errorf returns a Coded error with a formatted message and no cause.
+func Errorf(code, format string, args ...any) *Coded {
+	return &Coded{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func (e *Coded) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+// ErrorCode returns the stable snake_case code.
+func (e *Coded) ErrorCode() string { return e.Code }
+
+func (e *Coded) Unwrap() error { return e.Err }
 
 // CodeInternal is the code of an error that carries no code of its own.
 const CodeInternal = "internal"

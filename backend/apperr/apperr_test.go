@@ -101,3 +101,21 @@ func TestErrorFormatterMarshalsCodeAndMessage(t *testing.T) {
 		t.Errorf("json = %s, want %s", b, want)
 	}
 }
+
+func TestCoded(t *testing.T) {
+	cause := errors.New("disk I/O error")
+	e := &Coded{Code: "store_corrupt", Message: "the history database is damaged", Err: cause}
+	if got, want := e.Error(), "the history database is damaged: disk I/O error"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if !errors.Is(e, cause) {
+		t.Error("Coded does not unwrap to its cause")
+	}
+	plain := Errorf("lab_busy", "a comparison is running (%d columns)", 3)
+	if got, want := plain.Error(), "a comparison is running (3 columns)"; got != want {
+		t.Errorf("Errorf: %q, want %q", got, want)
+	}
+	if f := Format(plain); f.Code != "lab_busy" {
+		t.Errorf("Format code = %q, want lab_busy", f.Code)
+	}
+}

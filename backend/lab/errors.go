@@ -1,6 +1,6 @@
 package lab
 
-import "fmt"
+import "github.com/knobs-app/knobs/backend/apperr"
 
 // Error codes of this package; the UI branches on them.
 const (
@@ -13,25 +13,9 @@ const (
 	CodeNotReplayable = "run_not_replayable"
 )
 
-// Error is a request the lab refuses, with a sentence for the user.
-type Error struct {
-	Code    string
-	Message string
-	Err     error
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Message + ": " + e.Err.Error()
-	}
-	return e.Message
-}
-
-// ErrorCode returns the stable snake_case code.
-func (e *Error) ErrorCode() string { return e.Code }
-
-func (e *Error) Unwrap() error { return e.Err }
+// Error is a failure a person can act on; Code is one of the Code constants.
+type Error = apperr.Coded
 
 func labError(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return apperr.Errorf(code, format, args...)
 }

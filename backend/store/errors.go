@@ -2,7 +2,8 @@ package store
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/knobs-app/knobs/backend/apperr"
 )
 
 // Error codes of this package. They are stable: the UI branches on them.
@@ -19,28 +20,11 @@ const (
 	CodeSettingsCorrupt = "settings_corrupt"
 )
 
-// Error is a failure a person can act on. Code is one of the Code constants; Message is
-// a sentence for the user; Err, when set, is the underlying cause.
-type Error struct {
-	Code    string
-	Message string
-	Err     error
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Message + ": " + e.Err.Error()
-	}
-	return e.Message
-}
-
-// ErrorCode returns the stable snake_case code of the error.
-func (e *Error) ErrorCode() string { return e.Code }
-
-func (e *Error) Unwrap() error { return e.Err }
+// Error is a failure a person can act on; Code is one of the Code constants.
+type Error = apperr.Coded
 
 func newError(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return apperr.Errorf(code, format, args...)
 }
 
 // IsCode reports whether err's chain holds a store Error with the given code.
