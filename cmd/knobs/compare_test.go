@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -103,29 +104,37 @@ func TestCompareColumnsMatchGenerate(t *testing.T) {
 				k, v, _ := strings.Cut(kv, "=")
 				gen = append(gen, flagsOf[k], v)
 			}
-			stdout, stderr, code := knobs(gen...)
-			if code != 0 {
-				t.Fatalf("generate exit %d: %s", code, stderr)
-			}
-			var alone generateOutput
-			if err := json.Unmarshal([]byte(stdout), &alone); err != nil {
-				t.Fatal(err)
-			}
-			col := cmp.Columns[i].generateOutput
-			if len(col.Tokens) == 0 || col.Tokens[0].Sampling == nil {
-				t.Fatalf("column %d has no tokens or no sampling data", i)
-			}
-			if !reflect.DeepEqual(comparable(col), comparable(alone)) {
-				t.Errorf("column %d differs from generate alone:\ncompare  %q %s seed %d\ngenerate %q %s seed %d",
-					i, col.Text, col.StopReason, col.Seed, alone.Text, alone.StopReason, alone.Seed)
+			// Alone, with one and with two threads, generate must give the column's
+			// tokens and inspection data bit for bit.
+			for _, procs := range []int{1, 2} {
+				prev := runtime.GOMAXPROCS(procs)
+				stdout, stderr, code := knobs(gen...)
+				runtime.GOMAXPROCS(prev)
+				if code != 0 {
+					t.Fatalf("generate (GOMAXPROCS=%d) exit %d: %s", procs, code, stderr)
+				}
+				var alone generateOutput
+				if err := json.Unmarshal([]byte(stdout), &alone); err != nil {
+					t.Fatal(err)
+				}
+				col := cmp.Columns[i].generateOutput
+				if len(col.Tokens) == 0 || col.Tokens[0].Sampling == nil {
+					t.Fatalf("column %d has no tokens or no sampling data", i)
+				}
+				if !reflect.DeepEqual(comparable(col), comparable(alone)) {
+					t.Errorf("column %d differs from generate alone (GOMAXPROCS=%d):\n"+
+						"compare  %q %s seed %d\ngenerate %q %s seed %d", i, procs,
+						col.Text, col.StopReason, col.Seed, alone.Text, alone.StopReason, alone.Seed)
+				}
 			}
 		})
 	}
 
-	// Every run is in the history: the comparison and the five generations.
+	// Every run is in the history: the comparison and the five generations, each run
+	// with one and with two threads.
 	stdout, _, code = knobs("history", "list", "--json", "--data-dir", data)
 	var runs []map[string]any
-	if code != 0 || json.Unmarshal([]byte(stdout), &runs) != nil || len(runs) != 6 {
+	if code != 0 || json.Unmarshal([]byte(stdout), &runs) != nil || len(runs) != 1+2*len(regimes) {
 		t.Errorf("history list: exit %d, %d runs", code, len(runs))
 	}
 	stdout, stderr, code = knobs("history", "replay", fmt.Sprint(cmp.RunID), "--data-dir", data)
