@@ -292,10 +292,36 @@ func (a *App) showWindow() {
 	runtime.WindowUnminimise(a.ctx)
 }
 
-// quickCompare shows the window at the compact quick-compare route.
+// quickCompare shows the window at the compact quick-compare route; the frontend then
+// asks for the compact size through SetCompact.
 func (a *App) quickCompare() {
 	a.sendEvent(EventNavigate, RouteQuick)
 	a.showWindow()
+}
+
+// Window sizes in screen points: the main window, and the compact quick-compare window
+// (a prompt, the favourite presets and their results side by side).
+const (
+	mainWidth, mainHeight       = 1180, 760
+	mainMinWidth, mainMinHeight = 720, 480
+	quickWidth, quickHeight     = 560, 680
+	quickMinWidth               = 420
+)
+
+// SetCompact sizes the window for the quick-compare view (compact) or for the main
+// window. The frontend calls it when it moves into or out of the quick-compare route.
+// Without a window (the HTTP bridge) it does nothing.
+func (a *App) SetCompact(compact bool) {
+	if a.ctx == nil {
+		return
+	}
+	if compact {
+		runtime.WindowSetMinSize(a.ctx, quickMinWidth, mainMinHeight)
+		runtime.WindowSetSize(a.ctx, quickWidth, quickHeight)
+		return
+	}
+	runtime.WindowSetSize(a.ctx, mainWidth, mainHeight)
+	runtime.WindowSetMinSize(a.ctx, mainMinWidth, mainMinHeight)
 }
 
 // showAbout shows the About box. It returns at once; the dialog is modal.

@@ -79,10 +79,10 @@ func openLog() (logger *slog.Logger, closeLog func()) {
 func appOptions(app *App) *options.App {
 	return &options.App{
 		Title:            "Knobs",
-		Width:            1180,
-		Height:           760,
-		MinWidth:         720,
-		MinHeight:        480,
+		Width:            mainWidth,
+		Height:           mainHeight,
+		MinWidth:         mainMinWidth,
+		MinHeight:        mainMinHeight,
 		AssetServer:      &assetserver.Options{Assets: assets},
 		BackgroundColour: &options.RGBA{R: 246, G: 245, B: 241, A: 255},
 		OnStartup:        app.startup,

@@ -184,3 +184,21 @@ describe('App notices', () => {
 		expect(screen.queryByText('The history database was damaged and set aside.')).toBeNull();
 	});
 });
+
+describe('App window size', () => {
+	it('asks for the compact window on quick compare and back, not at start', async () => {
+		let navigate: (route: string) => void = () => {};
+		const backend = fakeBackend();
+		backend.onNavigate = (h) => {
+			navigate = h;
+			return () => {};
+		};
+		render(App, { backend });
+		await settled();
+		expect(backend.setCompact).not.toHaveBeenCalled();
+		navigate('#/quick');
+		await waitFor(() => expect(backend.setCompact).toHaveBeenLastCalledWith(true));
+		navigate('#/');
+		await waitFor(() => expect(backend.setCompact).toHaveBeenLastCalledWith(false));
+	});
+});

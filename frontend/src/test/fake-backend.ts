@@ -155,6 +155,7 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
 			opts.labStatus ?? { state: 'ready', ref: 'tiny', identity: { ref: 'tiny' } },
 		labNotices: async () => [],
 		uiReport: vi.fn(async () => {}),
+		setCompact: vi.fn(async () => {}),
 		loadModel: vi.fn(async () => {}),
 		cancelLoad: vi.fn(async () => {}),
 		unloadModel: async () => {},

@@ -49,6 +49,8 @@ export interface Backend {
 	labNotices(): Promise<string[]>;
 	/** Tells a test what the UI shows (KNOBS_READY_FILE); name is e.g. "run-all-done". */
 	uiReport(name: string, detail: string): Promise<void>;
+	/** Sizes the window for quick compare (compact) or the main view. */
+	setCompact(compact: boolean): Promise<void>;
 	loadModel(ref: string): Promise<void>;
 	/** Stops a running loadModel (a download); the previous model stays. */
 	cancelLoad(): Promise<void>;
@@ -113,6 +115,7 @@ const wailsBackend: Backend = {
 	labStatus: async () => (await App.LabStatus()) as unknown as LabStatus,
 	labNotices: async () => (await App.LabNotices()) ?? [],
 	uiReport: (name, detail) => App.UIReport(name, detail),
+	setCompact: (compact) => App.SetCompact(compact),
 	loadModel: (ref) => App.LoadModel(ref),
 	cancelLoad: () => App.CancelLoad(),
 	unloadModel: () => App.UnloadModel(),
@@ -172,6 +175,7 @@ export const offlineBackend: Backend = {
 	labStatus: fail,
 	labNotices: async () => [],
 	uiReport: async () => {},
+	setCompact: async () => {},
 	loadModel: fail,
 	cancelLoad: async () => {},
 	unloadModel: fail,

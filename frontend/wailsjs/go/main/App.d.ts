@@ -53,6 +53,8 @@ export function SavePreset(arg1:string,arg2:string,arg3:store.Regime):Promise<st
 
 export function SaveSettings(arg1:store.Settings):Promise<void>;
 
+export function SetCompact(arg1:boolean):Promise<void>;
+
 export function SetPresetFavourite(arg1:number,arg2:boolean):Promise<void>;
 
 export function SetPresetHidden(arg1:number,arg2:boolean):Promise<void>;

@@ -98,6 +98,10 @@ export function SaveSettings(arg1) {
   return window['go']['main']['App']['SaveSettings'](arg1);
 }
 
+export function SetCompact(arg1) {
+  return window['go']['main']['App']['SetCompact'](arg1);
+}
+
 export function SetPresetFavourite(arg1, arg2) {
   return window['go']['main']['App']['SetPresetFavourite'](arg1, arg2);
 }
