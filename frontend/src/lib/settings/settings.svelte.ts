@@ -3,6 +3,7 @@ import { i18n, resolveLanguage, type Language } from '../i18n/i18n.svelte';
 import type { Lab } from '../lab/lab.svelte';
 import { toAppError, type AppError, type Backend } from '../services/backend';
 import type { Settings, Theme } from '../services/types';
+import { applyTheme } from '../theme/theme';
 
 export const themes: readonly Theme[] = ['system', 'light', 'dark'];
 
@@ -55,10 +56,8 @@ export class SettingsState {
 	apply(lab: Lab) {
 		const preferred = typeof navigator === 'undefined' ? [] : navigator.languages;
 		i18n.lang = resolveLanguage(this.language, preferred);
-		if (typeof document !== 'undefined') {
-			document.documentElement.dataset.theme = this.theme;
-			document.documentElement.lang = i18n.lang;
-		}
+		applyTheme(this.theme);
+		if (typeof document !== 'undefined') document.documentElement.lang = i18n.lang;
 		lab.inspectK = this.inspectK;
 		lab.maxTokens = this.maxTokens;
 	}
