@@ -19,7 +19,8 @@ import (
 //	                            file, the git blob sha1 of a small one
 //	  blobs/<etag>.incomplete   a transfer in progress (resumed with HTTP Range)
 //	  refs/<revision>           the commit hash a branch or tag pointed to, no newline
-//	  snapshots/<commit>/<file> relative symlink to ../../blobs/<etag>
+//	  snapshots/<commit>/<file> relative symlink to ../../blobs/<etag>, or a copy of the
+//	                            blob where the file system has no symlinks
 //	.locks/models--org--name/<etag>.lock   guards one blob's download
 const (
 	repoPrefix      = "models--"
@@ -360,7 +361,9 @@ func (c *Client) removeSnapshot(r Ref) error {
 	return nil
 }
 
-// snapshotBlobs returns the blob names the symlinks under snap point to.
+// snapshotBlobs returns the blob names the symlinks under snap point to. A snapshot of
+// copies (a cache without symlinks) names none, so removing it leaves its blobs; removing
+// the whole repository frees them.
 func snapshotBlobs(snap string) map[string]bool {
 	blobs := map[string]bool{}
 	_ = filepath.WalkDir(snap, func(path string, d fs.DirEntry, err error) error {

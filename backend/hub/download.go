@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -80,7 +81,10 @@ func (c *Client) fetchFile(ctx context.Context, repo, commit string, f *remoteFi
 // linkSeq makes temporary link names unique within the process.
 var linkSeq atomic.Uint64
 
-// link creates the snapshot's relative symlink to the blob, replacing what was there.
+// link makes the snapshot's file point to the blob: a relative symlink, replacing what
+// was there, or a copy of the blob where the file system has no symlinks (FAT, exFAT,
+// some network shares). huggingface_hub moves a new blob there instead; copying keeps
+// blobs/ the one place that fetchFile and a resumed download look in.
 func (c *Client) link(repo string, p blobPaths) error {
 	if err := os.MkdirAll(filepath.Dir(p.pointer), 0o755); err != nil {
 		return c.fsError(repo, "create "+filepath.Dir(p.pointer), err)
@@ -92,8 +96,14 @@ func (c *Client) link(repo string, p blobPaths) error {
 	if cur, err := os.Readlink(p.pointer); err == nil && cur == rel {
 		return nil
 	}
+	if isCopyOf(p.pointer, p.blob) {
+		return nil
+	}
 	tmp := fmt.Sprintf("%s.link-%d-%d", p.pointer, os.Getpid(), linkSeq.Add(1))
-	if err := os.Symlink(rel, tmp); err != nil {
+	if err := c.symlink(rel, tmp); err != nil {
+		if symlinkUnsupported(err) {
+			return c.copyBlob(repo, p)
+		}
 		return c.fsError(repo, "link "+p.pointer, err)
 	}
 	if err := os.Rename(tmp, p.pointer); err != nil {
@@ -101,6 +111,63 @@ func (c *Client) link(repo string, p blobPaths) error {
 		return c.fsError(repo, "link "+p.pointer, err)
 	}
 	return nil
+}
+
+// symlinkUnsupported reports whether a symlink error means the file system does not
+// allow symlinks rather than that something is broken: EPERM on FAT and exFAT, and
+// ENOTSUP, EOPNOTSUPP or ENOSYS elsewhere (syscall.Errno matches those two sentinels).
+// EACCES counts too; the copy that follows then reports the real permission problem.
+func symlinkUnsupported(err error) bool {
+	return errors.Is(err, errors.ErrUnsupported) || errors.Is(err, fs.ErrPermission)
+}
+
+// isCopyOf reports whether pointer is a regular file (not a symlink) of blob's size: the
+// copy an earlier pull made on a file system without symlinks. Copies are renamed into
+// place whole, and a snapshot's files never change, so the size is enough.
+func isCopyOf(pointer, blob string) bool {
+	pi, err := os.Lstat(pointer)
+	if err != nil || !pi.Mode().IsRegular() {
+		return false
+	}
+	bi, err := os.Stat(blob)
+	return err == nil && bi.Size() == pi.Size()
+}
+
+// copyBlob writes a copy of the blob at the snapshot path: to a temporary name beside it
+// first, synced, then renamed over the path, so a reader never sees part of a file.
+func (c *Client) copyBlob(repo string, p blobPaths) error {
+	tmp := fmt.Sprintf("%s.copy-%d-%d", p.pointer, os.Getpid(), linkSeq.Add(1))
+	if err := copyFile(p.blob, tmp); err != nil {
+		_ = os.Remove(tmp)
+		return c.fsError(repo, "copy "+p.blob+" to "+p.pointer, err)
+	}
+	if err := os.Rename(tmp, p.pointer); err != nil {
+		_ = os.Remove(tmp)
+		return c.fsError(repo, "copy "+p.blob+" to "+p.pointer, err)
+	}
+	return nil
+}
+
+// copyFile copies src to the new file dst and syncs it.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // download transfers a blob into blobs/<etag>.incomplete, resuming from what is there,

@@ -80,6 +80,8 @@ type Client struct {
 	diskFree func(path string) (int64, error)
 	// sleep waits between retries; tests replace it to keep them fast.
 	sleep func(d time.Duration) <-chan time.Time
+	// symlink is os.Symlink; tests replace it to play a file system without symlinks.
+	symlink func(oldname, newname string) error
 }
 
 // NewClient returns a client configured by opts, whose zero fields are taken from the
@@ -118,7 +120,7 @@ func NewClient(opts Options) *Client {
 	if opts.UserAgent == "" {
 		opts.UserAgent = "knobs/0 (huggingface_hub-compatible)"
 	}
-	return &Client{opts: opts, diskFree: diskFree, sleep: time.After}
+	return &Client{opts: opts, diskFree: diskFree, sleep: time.After, symlink: os.Symlink}
 }
 
 // Options returns the client's effective options with the token replaced by "[set]" or
