@@ -66,6 +66,9 @@ type App struct {
 	readyOnce   sync.Once
 	modelLoaded chan struct{} // closed when the model of KNOBS_MODEL has loaded
 
+	launchOnce sync.Once
+	launch     store.Settings // the settings file as read once at launch
+
 	// Backend services. Each capability adds its field here and constructs it in
 	// NewApp; its bound methods live in a file of their own (the lab's in app_lab.go).
 	lab *labService
@@ -180,7 +183,7 @@ func (a *App) logEnd(data []any) {
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	a.emit = func(name string, data ...any) { runtime.EventsEmit(ctx, name, data...) }
-	setMenuBarOnly(menuBarOnly(a.logger))
+	setMenuBarOnly(menuBarOnly(a.launchSettings()))
 	if a.tray != nil && !trayStartsInMain {
 		a.tray.start()
 	}
@@ -192,7 +195,7 @@ func (a *App) startup(ctx context.Context) {
 // KNOBS_SMOKE_RUN, one Run all once the frontend is ready. The window and the HTTP
 // bridge both call it once their emitter is set.
 func (a *App) startServices() {
-	ref := a.startupModel()
+	ref := startupModel(a.launchSettings())
 	go func() {
 		if err := a.LoadModel(ref); err != nil {
 			a.logger.Error("load the start-up model", "err", err, "model", ref)
@@ -212,35 +215,45 @@ func (a *App) startServices() {
 	}()
 }
 
+// launchSettings returns the settings file as it was at launch, read on the first call
+// only, for the decisions taken then (menu-bar only, the start-up model). A file that
+// cannot be read gives the defaults and a log line; a damaged one is set aside by
+// store.LoadSettings and its notice kept for LabNotices, as LoadSettings does later.
+func (a *App) launchSettings() store.Settings {
+	a.launchOnce.Do(func() {
+		path := store.DefaultPaths().SettingsPath()
+		s, notice, err := store.LoadSettings(path)
+		if err != nil {
+			a.logger.Warn("read the settings at launch", "err", err, "path", path)
+		}
+		if notice != "" {
+			a.lab.settings.Lock()
+			a.lab.notices = append(a.lab.notices, notice)
+			a.lab.settings.Unlock()
+			a.logger.Warn("settings file set aside", "path", path)
+		}
+		a.launch = s
+	})
+	return a.launch
+}
+
 // startupModel is the model the app loads at launch: KNOBS_MODEL when set, else the
-// settings' default model, else "" (the lab's choice: the default model when it is
+// default model of s, else "" (the lab's choice: the default model when it is
 // downloaded, else the built-in demo model, so a machine without network works).
-func (a *App) startupModel() string {
+func startupModel(s store.Settings) string {
 	if ref := os.Getenv(EnvModel); ref != "" {
 		return ref
-	}
-	path := store.DefaultPaths().SettingsPath()
-	s, _, err := store.LoadSettings(path)
-	if err != nil {
-		a.logger.Warn("read the default model setting", "err", err, "path", path)
-		return ""
 	}
 	return strings.TrimSpace(s.Model)
 }
 
 // menuBarOnly reports whether to hide the Dock icon: KNOBS_MENUBAR_ONLY when set,
-// otherwise the saved setting.
-func menuBarOnly(logger *slog.Logger) bool {
+// otherwise the setting in s.
+func menuBarOnly(s store.Settings) bool {
 	switch os.Getenv(EnvMenuBarOnly) {
 	case "1":
 		return true
 	case "0":
-		return false
-	}
-	path := store.DefaultPaths().SettingsPath()
-	s, _, err := store.LoadSettings(path)
-	if err != nil {
-		logger.Warn("read the menu-bar-only setting", "err", err, "path", path)
 		return false
 	}
 	return s.MenuBarOnly

@@ -124,24 +124,25 @@ func TestStartupModelAndRunAllEvent(t *testing.T) {
 }
 
 func TestMenuBarOnly(t *testing.T) {
-	isolate(t)
-	logger := applog.New(io.Discard, applog.DefaultLevel)
-	t.Setenv(EnvMenuBarOnly, "")
-	if menuBarOnly(logger) {
-		t.Error("menu-bar only without a settings file")
+	on := store.Settings{MenuBarOnly: true}
+	cases := []struct {
+		name string
+		env  string
+		s    store.Settings
+		want bool
+	}{
+		{"defaults", "", store.DefaultSettings(), false},
+		{"saved setting", "", on, true},
+		{"env 0 wins", "0", on, false},
+		{"env 1 wins", "1", store.DefaultSettings(), true},
 	}
-
-	s := store.DefaultSettings()
-	s.MenuBarOnly = true
-	if err := store.SaveSettings(store.DefaultPaths().SettingsPath(), s); err != nil {
-		t.Fatal(err)
-	}
-	if !menuBarOnly(logger) {
-		t.Error("the saved setting was not read")
-	}
-	t.Setenv(EnvMenuBarOnly, "0")
-	if menuBarOnly(logger) {
-		t.Error("KNOBS_MENUBAR_ONLY=0 did not override the setting")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(EnvMenuBarOnly, c.env)
+			if got := menuBarOnly(c.s); got != c.want {
+				t.Errorf("menuBarOnly(MenuBarOnly=%v) = %v, want %v", c.s.MenuBarOnly, got, c.want)
+			}
+		})
 	}
 }
 
@@ -173,22 +174,62 @@ func TestCloseWithoutTrayQuits(t *testing.T) {
 }
 
 func TestStartupModel(t *testing.T) {
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv(EnvModel, "")
-	a := newTestApp()
-
-	if got := a.startupModel(); got != "" {
-		t.Errorf("without settings: %q, want \"\" (default model, else demo)", got)
+	if got := startupModel(store.DefaultSettings()); got != "" {
+		t.Errorf("without a default model: %q, want \"\" (default model, else demo)", got)
 	}
-	path := store.DefaultPaths().SettingsPath()
-	if err := store.SaveSettings(path, store.Settings{Model: " org/fav "}); err != nil {
-		t.Fatal(err)
-	}
-	if got := a.startupModel(); got != "org/fav" {
+	saved := store.Settings{Model: " org/fav "}
+	if got := startupModel(saved); got != "org/fav" {
 		t.Errorf("with a saved default model: %q, want org/fav", got)
 	}
 	t.Setenv(EnvModel, "/models/tiny")
-	if got := a.startupModel(); got != "/models/tiny" {
+	if got := startupModel(saved); got != "/models/tiny" {
 		t.Errorf("with %s set: %q, want /models/tiny", EnvModel, got)
+	}
+}
+
+func TestLaunchSettingsReadsTheFileOnce(t *testing.T) {
+	isolate(t)
+	path := store.DefaultPaths().SettingsPath()
+	saved := store.Settings{Model: "org/fav", MenuBarOnly: true}
+	if err := store.SaveSettings(path, saved); err != nil {
+		t.Fatal(err)
+	}
+	a := newTestApp()
+	first := a.launchSettings()
+	if first.Model != "org/fav" || !first.MenuBarOnly {
+		t.Fatalf("launchSettings() = %+v, want the saved model and menu-bar only", first)
+	}
+
+	// A later change of the file does not reach the launch decisions.
+	if err := store.SaveSettings(path, store.Settings{Model: "org/other"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.launchSettings(); got.Model != "org/fav" || !got.MenuBarOnly {
+		t.Errorf("second launchSettings() = %+v, read the file again", got)
+	}
+}
+
+func TestLaunchSettingsFallsBackOnADamagedFile(t *testing.T) {
+	isolate(t)
+	path := store.DefaultPaths().SettingsPath()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvModel, "")
+	t.Setenv(EnvMenuBarOnly, "")
+
+	a := newTestApp()
+	defer a.lab.close()
+	s := a.launchSettings()
+	if menuBarOnly(s) || startupModel(s) != "" {
+		t.Errorf("damaged file: menu-bar only %v, model %q, want the defaults",
+			menuBarOnly(s), startupModel(s))
+	}
+	if notices := a.LabNotices(); len(notices) != 1 || !strings.Contains(notices[0], "damaged") {
+		t.Errorf("LabNotices() = %q, want one notice about the damaged settings file", notices)
 	}
 }
