@@ -46,6 +46,9 @@ func Open(path string) (*File, error) {
 		unmapFile(mapped)
 		return nil, err
 	}
+	for i := range file.tensors {
+		file.tensors[i].mapped = true
+	}
 	return file, nil
 }
 

@@ -44,6 +44,19 @@ type Tensor struct {
 	DType DType
 	Shape []int
 	Data  []byte
+
+	mapped bool // Data is part of a file mapping
+}
+
+// Evict tells the operating system that t's data need not stay in memory: for
+// a tensor of a mapped file its pages leave the process's resident set, to be
+// read again from the file (usually still in the page cache) if touched. The
+// data stays valid. A reader that keeps its own copy of a tensor calls it so
+// the checkpoint is not held in memory twice. Other tensors are left alone.
+func (t Tensor) Evict() {
+	if t.mapped {
+		evictPages(t.Data)
+	}
 }
 
 // NumElements returns the product of the shape (1 for a scalar).

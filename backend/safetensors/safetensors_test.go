@@ -1,6 +1,7 @@
 package safetensors
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -386,5 +387,37 @@ func TestUnalignedViews(t *testing.T) {
 	}
 	if _, err := d.Uint32s(); err == nil {
 		t.Error("Uint32s of an F32 tensor succeeded")
+	}
+}
+
+// TestEvict checks that evicting a mapped tensor's pages keeps its data (it
+// is read again from the file), and that evicting a tensor the caller built
+// in memory leaves it alone (dropping anonymous pages would zero them).
+func TestEvict(t *testing.T) {
+	words := make([]uint32, 3<<12) // 48 KiB: whole pages inside the tensor
+	for i := range words {
+		words[i] = uint32(i)*2654435761 + 1
+	}
+	path := filepath.Join(t.TempDir(), "evict.safetensors")
+	w := Tensor{Name: "w", DType: U32, Shape: []int{len(words)}, Data: EncodeU32(words)}
+	if err := WriteFile(path, []Tensor{w}, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	mapped, _ := f.Tensor("w")
+	before := append([]byte(nil), mapped.Data...)
+	mapped.Evict()
+	if !bytes.Equal(mapped.Data, before) {
+		t.Error("a mapped tensor's data changed after Evict")
+	}
+
+	inMemory := Tensor{Name: "w", DType: U32, Shape: []int{len(words)}, Data: EncodeU32(words)}
+	inMemory.Evict()
+	if !bytes.Equal(inMemory.Data, before) {
+		t.Error("Evict changed a tensor held in memory")
 	}
 }
