@@ -26,6 +26,11 @@ type Affine struct {
 	scales32    []float32         // [rows][cols/groupSize] when F32
 	biases32    []float32         // [rows][cols/groupSize] when F32
 	scaleFormat int               // one of scaleBF16, scaleF16, scaleF32
+
+	// packed is a copy of the codes, scales and biases in the layout of the
+	// VNNI kernel, made by NewAffine on CPUs that run it; the checkpoint's
+	// pages are then dropped from memory until something reads them again.
+	packed *packed4
 }
 
 // The scale formats the kernels switch on.
@@ -108,6 +113,12 @@ func NewAffine(w, scales, biases safetensors.Tensor, bits, groupSize int) (Matri
 	}
 	if err != nil {
 		return nil, err
+	}
+	if packFits(a) {
+		a.packed = pack(a)
+		for _, t := range []safetensors.Tensor{w, scales, biases} {
+			t.Evict()
+		}
 	}
 	return a, nil
 }

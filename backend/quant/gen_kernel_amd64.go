@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strings"
 )
 
 // isa describes one kernel: its symbol, vector registers and block size.
@@ -50,6 +51,9 @@ func main() {
 	out.WriteString(header)
 	for _, k := range isas {
 		kernel(k)
+	}
+	for _, f := range []string{"BF16", "F16"} {
+		packedKernel(f)
 	}
 	out.WriteString(converters)
 	if err := os.WriteFile("kernel_amd64.s", out.Bytes(), 0o644); err != nil {
@@ -234,6 +238,152 @@ func body(k isa, nb int) {
 	emit("\tDECQ rows+72(FP)")
 	emit("\tJNZ %s", l("row"))
 	emit("\tJMP %s_done", k.label)
+}
+
+// packedMaxBlock is the most vectors one pass of the packed kernels takes:
+// three digit sums and a row sum per vector, 20 of the 32 ZMM registers.
+const packedMaxBlock = 5
+
+// packedKernel emits affine4Packed<scales>: the AVX-512 VNNI kernel over
+// packed codes (see packed.go), for scales and biases in BF16 or F16.
+//
+// Registers: Z(3b+d) digit sum d of vector b, Z(15+b) its row sums; Z20 and
+// Z21 the low and high nibbles of one word of 16 rows; Z22 the nibble mask;
+// Z23 65536.0; Z24 and Z25 the group's scales and biases of the 16 rows;
+// Z26-Z28 scratch. DI the block's output for vector 0, SI the codes, R8 and
+// R9 the scales and biases, R10 the current word's digits, R11 their stride
+// between words, R12 the current group's factors and sums, R13 their stride
+// between groups, R14 the byte stride of dst between vectors, AX the group
+// counter, DX the word counter, BX the store address.
+func packedKernel(scales string) {
+	name := "affine4Packed" + scales
+	label := "p" + strings.ToLower(scales)
+	emit("")
+	emit("// func %s(dst *float32, dstStride int, codes *uint32,", name)
+	emit("//\tscales, biases *uint16, digits *int32, digitStride int, factors *float32,")
+	emit("//\tfactorStride int, blocks, groups, wordsPerGroup, nb int)")
+	emit("TEXT ·%s(SB), NOSPLIT, $0-104", name)
+	emit("\tCMPQ blocks+72(FP), $0")
+	emit("\tJLE %s_done", label)
+	emit("\tMOVL $0x0f0f0f0f, AX")
+	emit("\tMOVQ AX, X0")
+	emit("\tVPBROADCASTD X0, Z22")
+	emit("\tMOVL $0x47800000, AX // 65536.0")
+	emit("\tMOVQ AX, X0")
+	emit("\tVPBROADCASTD X0, Z23")
+	emit("\tMOVQ nb+96(FP), AX")
+	for nb := 1; nb <= packedMaxBlock; nb++ {
+		emit("\tCMPQ AX, $%d", nb)
+		emit("\tJEQ %s%d", label, nb)
+	}
+	emit("\tJMP %s_done", label)
+	for nb := 1; nb <= packedMaxBlock; nb++ {
+		packedBody(label, scales, nb)
+	}
+	emit("%s_done:", label)
+	emit("\tVZEROUPPER")
+	emit("\tRET")
+}
+
+// packedBody emits the block loop of the packed kernel for nb vectors.
+func packedBody(label, scales string, nb int) {
+	z := func(i int) string { return fmt.Sprintf("Z%d", i) }
+	digitSum := func(b, d int) string { return z(3*b + d) }
+	rowSum := func(b int) string { return z(15 + b) }
+	l := func(name string) string { return fmt.Sprintf("%s%d_%s", label, nb, name) }
+
+	emit("")
+	emit("%s%d:", label, nb)
+	emit("\tMOVQ dst+0(FP), DI")
+	emit("\tMOVQ codes+16(FP), SI")
+	emit("\tMOVQ scales+24(FP), R8")
+	emit("\tMOVQ biases+32(FP), R9")
+	emit("\tMOVQ digitStride+48(FP), R11")
+	emit("\tMOVQ factorStride+64(FP), R13")
+	emit("\tMOVQ dstStride+8(FP), R14")
+	emit("\tSHLQ $2, R14")
+
+	// One block of 16 rows: every group, then the row sums to dst.
+	emit("%s:", l("block"))
+	emit("\tMOVQ digits+40(FP), R10")
+	emit("\tMOVQ factors+56(FP), R12")
+	for b := range nb {
+		emit("\tVPXORD %s, %s, %s", rowSum(b), rowSum(b), rowSum(b))
+	}
+	emit("\tMOVQ groups+80(FP), AX")
+
+	// One group: the three digit sums of each vector start from zero and
+	// take every word of the group, 8 columns of 16 rows each.
+	emit("%s:", l("group"))
+	for b := range nb {
+		for d := range 3 {
+			r := digitSum(b, d)
+			emit("\tVPXORD %s, %s, %s", r, r, r)
+		}
+	}
+	emit("\tMOVQ wordsPerGroup+88(FP), DX")
+	emit("%s:", l("word"))
+	emit("\tPREFETCHT0 %d(SI)", prefetchAhead)
+	// Byte i of a lane holds columns 2i (low nibble) and 2i+1 (high
+	// nibble) of its row; each nibble becomes a byte of its own, and the
+	// digits of x come as even and odd columns to match.
+	emit("\tVMOVDQU32 (SI), Z20")
+	emit("\tVPSRLD $4, Z20, Z21")
+	emit("\tVPANDD Z22, Z20, Z20")
+	emit("\tVPANDD Z22, Z21, Z21")
+	for b := range nb {
+		for d := range 3 {
+			off := 24*b + 8*d
+			emit("\tVPDPBUSD.BCST %d(R10), Z20, %s", off, digitSum(b, d))
+			emit("\tVPDPBUSD.BCST %d(R10), Z21, %s", off+4, digitSum(b, d))
+		}
+	}
+	emit("\tADDQ $64, SI")
+	emit("\tADDQ R11, R10")
+	emit("\tDECQ DX")
+	emit("\tJNZ %s", l("word"))
+
+	// The group's scales and biases of the 16 rows as float32.
+	if scales == "BF16" {
+		emit("\tVPMOVZXWD (R8), Z24")
+		emit("\tVPSLLD $16, Z24, Z24")
+		emit("\tVPMOVZXWD (R9), Z25")
+		emit("\tVPSLLD $16, Z25, Z25")
+	} else {
+		emit("\tVCVTPH2PS (R8), Z24")
+		emit("\tVCVTPH2PS (R9), Z25")
+	}
+	emit("\tADDQ $32, R8")
+	emit("\tADDQ $32, R9")
+	// Per vector: the exact integer dot product is sum0*65536 +
+	// (sum1*256 + sum2), which fits an int32 but for sum0's part; its
+	// float32 value, times the vector's power-of-two factor (exact), times
+	// the scale, goes to the row sum; then the bias times the group's sum.
+	for b := range nb {
+		emit("\tVPSLLD $8, %s, Z26", digitSum(b, 1))
+		emit("\tVPADDD %s, Z26, Z26", digitSum(b, 2))
+		emit("\tVCVTDQ2PS %s, Z27", digitSum(b, 0))
+		emit("\tVCVTDQ2PS Z26, Z26")
+		emit("\tVFMADD213PS Z26, Z23, Z27")
+		emit("\tVMULPS.BCST %d(R12), Z27, Z27", 8*b)
+		emit("\tVFMADD231PS Z24, Z27, %s", rowSum(b))
+		emit("\tVFMADD231PS.BCST %d(R12), Z25, %s", 8*b+4, rowSum(b))
+	}
+	emit("\tADDQ R13, R12")
+	emit("\tDECQ AX")
+	emit("\tJNZ %s", l("group"))
+
+	emit("\tMOVQ DI, BX")
+	for b := range nb {
+		emit("\tVMOVUPS %s, (BX)", rowSum(b))
+		if b < nb-1 {
+			emit("\tADDQ R14, BX")
+		}
+	}
+	emit("\tADDQ $64, DI")
+	emit("\tDECQ blocks+72(FP)")
+	emit("\tJNZ %s", l("block"))
+	emit("\tJMP %s_done", label)
 }
 
 const header = `// Code generated by gen_kernel_amd64.go; DO NOT EDIT.

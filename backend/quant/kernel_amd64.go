@@ -4,6 +4,9 @@ package quant
 
 import "golang.org/x/sys/cpu"
 
+// packedMaxBlock is the most vectors one call of the packed kernels takes.
+const packedMaxBlock = 5
+
 //go:generate go run gen_kernel_amd64.go
 
 // asmKernel is the 4-bit kernel MatMul uses: the widest this CPU runs. Tests
@@ -14,6 +17,8 @@ var asmKernel = func() int {
 	switch {
 	case !cpu.X86.HasAVX2 || !cpu.X86.HasFMA || !cpu.X86.HasF16C:
 		return kernelPortable
+	case cpu.X86.HasAVX512F && cpu.X86.HasAVX512VNNI:
+		return kernelVNNI
 	case cpu.X86.HasAVX512F:
 		return kernelAVX512
 	}
@@ -25,6 +30,7 @@ const (
 	kernelPortable = iota // pair tables, kernel_affine4.go
 	kernelAVX2            // affine4Rows: 8 lanes, blocks of 5 vectors
 	kernelAVX512          // affine4Rows512: 16 lanes, blocks of 8 vectors
+	kernelVNNI            // affine4Packed*: integer dot products on packed codes, blocks of 5
 )
 
 // asmScaleBlock is the scales (and as many biases) converted to float32 per
@@ -36,6 +42,86 @@ const asmScaleBlock = 2048
 // size 32).
 func asmFits(a *Affine) bool {
 	return asmKernel != kernelPortable && a.bits == 4 && a.groupsPerRow <= asmScaleBlock
+}
+
+// packFits reports whether the packed VNNI kernel handles a (4 bits, 16-bit
+// scales); NewAffine packs such matrices when this CPU runs that kernel.
+func packFits(a *Affine) bool {
+	return asmKernel == kernelVNNI && a.bits == 4 && a.scaleFormat != scaleF32
+}
+
+// usePacked reports whether MatMul runs a through the packed kernel.
+func usePacked(a *Affine) bool { return a.packed != nil && asmKernel == kernelVNNI }
+
+// affine4PackedBF16 computes blocks of 16 rows of a packed matrix (codes,
+// scales and biases at the first block) for nb vectors (1..5): the digits
+// of vector b of word w at digits + w*digitStride + b*24 bytes, its factor
+// and sum of group g at factors + g*factorStride + b*8 bytes (see
+// vectorDigits), the 16 rows of block i of vector b to dst[b*dstStride +
+// 16*i:]. AVX-512 VNNI; in kernel_amd64.s.
+//
+//go:noescape
+func affine4PackedBF16(dst *float32, dstStride int, codes *uint32, scales, biases *uint16,
+	digits *int32, digitStride int, factors *float32, factorStride int,
+	blocks, groups, wordsPerGroup, nb int)
+
+// affine4PackedF16 is affine4PackedBF16 for F16 scales and biases.
+//
+//go:noescape
+func affine4PackedF16(dst *float32, dstStride int, codes *uint32, scales, biases *uint16,
+	digits *int32, digitStride int, factors *float32, factorStride int,
+	blocks, groups, wordsPerGroup, nb int)
+
+// affine4PackedRows computes rows [lo, hi) of a packed 4-bit matrix for n
+// vectors given as vectorDigits writes them, into dst ([n][rows]). lo is a
+// multiple of 16, and so is hi unless it is the last row. Vectors go in
+// blocks of 5 over the chunk's codes, which stay in L2 between blocks.
+func affine4PackedRows(a *Affine, dst []float32, digits []int32, factors []float32, n, lo, hi int) {
+	p := a.packed
+	rows, words, groups := a.rows, a.wordsPerRow, a.groupsPerRow
+	wordsPerGroup := a.groupSize / 8
+	f16 := a.scaleFormat == scaleF16
+	// Direct calls: through a func value the pointers would escape.
+	kernel := func(d *float32, stride int, codes *uint32, s, b *uint16, ds *int32,
+		fs *float32, blocks, nb int) {
+		if f16 {
+			affine4PackedF16(d, stride, codes, s, b, ds, n*packedDigits*4, fs, n*8,
+				blocks, groups, wordsPerGroup, nb)
+		} else {
+			affine4PackedBF16(d, stride, codes, s, b, ds, n*packedDigits*4, fs, n*8,
+				blocks, groups, wordsPerGroup, nb)
+		}
+	}
+	blk := lo / packRows
+	full := (hi - lo) / packRows
+	tail := hi - lo - full*packRows
+	var spill [packRows * packedMaxBlock]float32
+	for b0 := 0; b0 < n; b0 += packedMaxBlock {
+		nb := min(packedMaxBlock, n-b0)
+		// Slicing checks what the kernel reads and writes.
+		ds, fs := digits[b0*packedDigits:], factors[b0*2:]
+		_ = digits[((words-1)*n+b0+nb)*packedDigits-1]
+		_ = factors[((groups-1)*n+b0+nb)*2-1]
+		if full > 0 {
+			d := dst[b0*rows+lo : (b0+nb-1)*rows+lo+full*packRows]
+			codes := p.codes[blk*words*packRows : (blk+full)*words*packRows]
+			s := p.scales[blk*groups*packRows : (blk+full)*groups*packRows]
+			b := p.biases[blk*groups*packRows : (blk+full)*groups*packRows]
+			kernel(&d[0], rows, &codes[0], &s[0], &b[0], &ds[0], &fs[0], full, nb)
+		}
+		if tail > 0 {
+			// The last block's lanes past the matrix go to a spill buffer.
+			t := blk + full
+			codes := p.codes[t*words*packRows : (t+1)*words*packRows]
+			s := p.scales[t*groups*packRows : (t+1)*groups*packRows]
+			b := p.biases[t*groups*packRows : (t+1)*groups*packRows]
+			kernel(&spill[0], packRows, &codes[0], &s[0], &b[0], &ds[0], &fs[0], 1, nb)
+			for v := range nb {
+				r0 := lo + full*packRows
+				copy(dst[(b0+v)*rows+r0:(b0+v)*rows+hi], spill[v*packRows:v*packRows+tail])
+			}
+		}
+	}
 }
 
 // affine4Rows computes rows [0, rows) for nb vectors (1..5) from codes

@@ -40,6 +40,20 @@ func TestMatMulDeterminismPortable(t *testing.T) {
 
 func TestMatMulDeterminismAVX2(t *testing.T) { withKernel(t, kernelAVX2, TestMatMulDeterminism) }
 
+func TestKernelConformanceAVX512(t *testing.T) {
+	withKernel(t, kernelAVX512, TestKernelConformance)
+}
+
+func TestMatMulDeterminismAVX512(t *testing.T) {
+	withKernel(t, kernelAVX512, TestMatMulDeterminism)
+}
+
+func TestBlockSizesAVX512(t *testing.T) { withKernel(t, kernelAVX512, TestBlockSizes) }
+
+func TestNonFiniteInputsAVX512(t *testing.T) {
+	withKernel(t, kernelAVX512, TestNonFiniteInputs)
+}
+
 func TestBlockSizesPortable(t *testing.T) { withKernel(t, kernelPortable, TestBlockSizes) }
 
 func TestBlockSizesAVX2(t *testing.T) { withKernel(t, kernelAVX2, TestBlockSizes) }
@@ -51,7 +65,8 @@ func TestNonFiniteInputsPortable(t *testing.T) {
 func TestNonFiniteInputsAVX2(t *testing.T) { withKernel(t, kernelAVX2, TestNonFiniteInputs) }
 
 // TestBlockSizes checks, for every batch size up to 10 (one or two passes of
-// the assembly kernels' blocks of 5 or 8), every group size and scale dtype,
+// the assembly kernels' blocks of 5 or 8), rows that fill their 16-row
+// blocks of the packed layout or not, every group size and scale dtype,
 // that each vector's results have the bits it gets alone.
 func TestBlockSizes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))

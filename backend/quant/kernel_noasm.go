@@ -8,6 +8,7 @@ const (
 	kernelPortable = iota
 	kernelAVX2
 	kernelAVX512
+	kernelVNNI
 )
 
 // asmKernel is the 4-bit kernel MatMul uses: always the portable pair-table
@@ -27,5 +28,17 @@ func affine4RowsAsm(a *Affine, dst, xp, xsum []float32, n, lo, hi int) {
 
 // permuteColumns is never called in this build.
 func permuteColumns(x []float32, n, cols int) []float32 {
+	panic("quant: no assembly kernel in this build")
+}
+
+// packFits reports whether NewAffine packs a: never in this build.
+func packFits(a *Affine) bool { return false }
+
+// usePacked reports whether MatMul runs a through the packed kernel: never
+// in this build.
+func usePacked(a *Affine) bool { return false }
+
+// affine4PackedRows is never called in this build.
+func affine4PackedRows(a *Affine, dst []float32, digits []int32, factors []float32, n, lo, hi int) {
 	panic("quant: no assembly kernel in this build")
 }

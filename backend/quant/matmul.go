@@ -60,6 +60,10 @@ func MatMul(dst []float32, m Matrix, x []float32, n int) {
 	}
 
 	rowBytes := max(m.WeightBytes()/int64(rows), 1)
+	if a, ok := m.(*Affine); ok && usePacked(a) {
+		matMulPacked(a, dst, x, xsum, n, rowBytes)
+		return
+	}
 	if a, ok := m.(*Affine); ok && a.bits == 4 {
 		if !asmFits(a) {
 			matMul4(a, dst, x, xsum, n, rowBytes)
@@ -73,6 +77,31 @@ func MatMul(dst []float32, m Matrix, x []float32, n int) {
 		kind: rowsJob, m: m, dst: dst, x: x, xsum: xsum, n: n,
 		chunkRows: chunkRows,
 		chunks:    (rows + chunkRows - 1) / chunkRows,
+	})
+}
+
+// matMulPacked runs a packed 4-bit matrix through the VNNI kernel, in chunks
+// of whole 16-row blocks.
+func matMulPacked(a *Affine, dst, x, xsum []float32, n int, rowBytes int64) {
+	words, groups := a.wordsPerRow, a.groupsPerRow
+	if !workers.digitsX.same(x[:n*a.cols], a.cols, a.groupSize) {
+		workers.digits = grow(workers.digits, words*n*packedDigits)
+		workers.factors = grow(workers.factors, groups*n*2)
+		const groupsPerChunk = 16
+		perVector := (groups + groupsPerChunk - 1) / groupsPerChunk
+		workers.run(job{
+			kind: digitsJob, x: x, xsum: xsum, n: n, cols: a.cols, groupSize: a.groupSize,
+			digits: workers.digits, factors: workers.factors,
+			chunkRows: groupsPerChunk, chunks: n * perVector,
+		})
+	}
+	blocks := max(chunkBytes/(rowBytes*packRows), 1)
+	chunkRows := int(blocks) * packRows
+	workers.run(job{
+		kind: rowsJob, m: a, dst: dst, n: n,
+		digits: workers.digits, factors: workers.factors,
+		chunkRows: chunkRows,
+		chunks:    (a.rows + chunkRows - 1) / chunkRows,
 	})
 }
 
@@ -92,7 +121,7 @@ func matMul4(a *Affine, dst, x, xsum []float32, n int, rowBytes int64) {
 
 		// Projections that share an input (q, k and v; gate and up) reuse
 		// the tables: they are a pure function of x and the group size.
-		if !workers.tablesFor(xb, cols, a.groupSize) {
+		if !workers.tablesX.same(xb, cols, a.groupSize) {
 			ft.reset(nb, cols, a.groupSize)
 			groupsPerChunk := max(256/(a.groupSize/2), 1) // 256 pairs
 			perUnit := (groups + groupsPerChunk - 1) / groupsPerChunk

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // pool runs the chunks of one MatMul phase on GOMAXPROCS goroutines: the
@@ -33,25 +34,29 @@ type pool struct {
 	scratch workerScratch // the calling goroutine's
 	xsum    []float32     // [n][groups] per-group sums of each vector
 	tables  fixedTables   // pair tables of the current block of vectors (4-bit matrices)
-	tablesX []float32     // [n][cols] the vectors the tables were built from
-	tablesC int           // cols of tablesX
-	tablesG int           // group size the tables were built for
+	tablesX source        // the vectors the tables were built from
+	digits  []int32       // [words][n][6] the vectors' digits for the packed kernel
+	factors []float32     // [groups][n][2] their factors and group sums
+	digitsX source        // the vectors the digits were made from
 }
 
-// Field widths of pool.claim.
-const (
-	claimBits = 20
-	claimMask = 1<<claimBits - 1
-)
+// source records the vectors that data derived from them (pair tables,
+// digits) was made from, so projections sharing an input (q, k and v; gate
+// and up) derive it once.
+type source struct {
+	x         []float32 // [n][cols]
+	cols      int
+	groupSize int
+}
 
-// tablesFor reports whether the pair tables hold the vectors x (bit for bit,
-// cols columns each, scaled per group of groupSize), and records x as their
-// source when they do not; the caller then rebuilds them.
-func (p *pool) tablesFor(x []float32, cols, groupSize int) bool {
-	if p.tablesC == cols && p.tablesG == groupSize && len(p.tablesX) == len(x) {
+// same reports whether the derived data was made from x (bit for bit, cols
+// columns each, per group of groupSize), and records x as its source when
+// not; the caller then derives it again.
+func (s *source) same(x []float32, cols, groupSize int) bool {
+	if s.cols == cols && s.groupSize == groupSize && len(s.x) == len(x) {
 		same := true
 		for i, v := range x {
-			if math.Float32bits(v) != math.Float32bits(p.tablesX[i]) {
+			if math.Float32bits(v) != math.Float32bits(s.x[i]) {
 				same = false
 				break
 			}
@@ -60,14 +65,17 @@ func (p *pool) tablesFor(x []float32, cols, groupSize int) bool {
 			return true
 		}
 	}
-	if cap(p.tablesX) < len(x) {
-		p.tablesX = make([]float32, len(x))
-	}
-	p.tablesX = p.tablesX[:len(x)]
-	copy(p.tablesX, x)
-	p.tablesC, p.tablesG = cols, groupSize
+	s.x = grow(s.x, len(x))
+	copy(s.x, x)
+	s.cols, s.groupSize = cols, groupSize
 	return false
 }
+
+// Field widths of pool.claim.
+const (
+	claimBits = 20
+	claimMask = 1<<claimBits - 1
+)
 
 // job is one phase of a MatMul call split into chunks: rows of the matrix,
 // or (for 4-bit matrices) groups of the pair tables to build.
@@ -77,6 +85,10 @@ type job struct {
 	dst, x    []float32
 	xsum      []float32
 	tables    *fixedTables
+	digits    []int32   // x as vectorDigits writes it, for the packed kernel
+	factors   []float32 // the factors and sums vectorDigits writes with them
+	cols      int       // columns of x, for digitsJob
+	groupSize int       // group size of the digits, for digitsJob
 	n         int
 	chunkRows int // rows per chunk, or groups per chunk when building tables
 	chunks    int
@@ -89,6 +101,7 @@ const (
 	rowsJob       jobKind = iota // dst rows from the codes or weights
 	tableRowsJob                 // dst rows of a 4-bit matrix from pair tables
 	buildTableJob                // pair tables of the vectors
+	digitsJob                    // digits of the vectors for the packed kernel
 )
 
 var workers pool
@@ -126,10 +139,43 @@ func (p *pool) run(j job) {
 }
 
 // helper is the loop of one helper goroutine, with its own scratch buffers.
+// After a phase it watches for the next one for a while before it sleeps: a
+// forward pass runs its matmuls a fraction of a millisecond apart, and a
+// helper woken from sleep for each would miss much of the shorter ones.
 func (p *pool) helper(wake chan struct{}, s *workerScratch) {
 	for range wake {
-		if p.work(s) {
-			p.done <- struct{}{}
+		for {
+			if p.work(s) {
+				p.done <- struct{}{}
+			}
+			if !p.await() {
+				break
+			}
+		}
+	}
+}
+
+// helperSpin is how long a helper watches for the next phase before it sleeps.
+const helperSpin = 200 * time.Microsecond
+
+// await reports whether a phase with chunks to claim appears within
+// helperSpin. It yields its thread between looks: the caller's own parallel
+// work (the model's attention) must not wait for a spinning helper.
+func (p *pool) await() bool {
+	var deadline time.Time
+	for i := 0; ; i++ {
+		v := p.claim.Load()
+		if int(v&claimMask) < int(v>>claimBits&claimMask) {
+			return true
+		}
+		runtime.Gosched()
+		if i%64 == 0 {
+			now := time.Now()
+			if deadline.IsZero() {
+				deadline = now.Add(helperSpin)
+			} else if now.After(deadline) {
+				return false
+			}
 		}
 	}
 }
@@ -164,6 +210,15 @@ func (p *pool) runChunk(c int, s *workerScratch) {
 		j.tables.build(j.x, u, g0, min(g0+j.chunkRows, groups))
 		return
 	}
+	if j.kind == digitsJob {
+		// Chunk c covers j.chunkRows groups of one vector.
+		groups := j.cols / j.groupSize
+		perVector := (groups + j.chunkRows - 1) / j.chunkRows
+		b, g0 := c/perVector, c%perVector*j.chunkRows
+		vectorDigits(j.digits, j.factors, j.x, j.xsum, j.n, j.cols, j.groupSize,
+			b, g0, min(g0+j.chunkRows, groups))
+		return
+	}
 	lo := c * j.chunkRows
 	hi := min(lo+j.chunkRows, j.m.Rows())
 	if j.kind == tableRowsJob {
@@ -172,6 +227,10 @@ func (p *pool) runChunk(c int, s *workerScratch) {
 	}
 	switch m := j.m.(type) {
 	case *Affine:
+		if j.digits != nil {
+			affine4PackedRows(m, j.dst, j.digits, j.factors, j.n, lo, hi)
+			return
+		}
 		affineRows(m, j.dst, j.x, j.xsum, j.n, lo, hi, s.floats(m.groupSize))
 	case *Dense:
 		denseRows(m, j.dst, j.x, j.n, lo, hi, s.floats(m.cols))
