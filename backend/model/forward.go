@@ -125,9 +125,7 @@ func (m *Model) forward(tokens []int32, rows []stepRow, logitRows int, logits []
 		rmsNormRows(xb, x, ly.PostAttentionLayernorm, hidden, eps)
 		quant.MatMul(gate, ly.GateProj, xb, n)
 		quant.MatMul(up, ly.UpProj, xb, n)
-		for i, g := range gate {
-			gate[i] = float32(float64(g)/(1+math.Exp(-float64(g)))) * up[i]
-		}
+		siluMul(gate, up)
 		quant.MatMul(xb2, ly.DownProj, gate, n)
 		addTo(x, xb2)
 	}
@@ -139,6 +137,32 @@ func (m *Model) forward(tokens []int32, rows []stepRow, logitRows int, logits []
 	last := x[(n-logitRows)*hidden:]
 	rmsNormRows(xb[:logitRows*hidden], last, m.Norm, hidden, eps)
 	quant.MatMul(logits[:logitRows*c.VocabSize], m.LMHead, xb[:logitRows*hidden], logitRows)
+}
+
+// siluMul sets gate[i] = silu(gate[i]) * up[i], the sigmoid in float64,
+// split over the cores: each element's arithmetic is fixed, so the split
+// does not change the result.
+func siluMul(gate, up []float32) {
+	f := func(gate, up []float32) {
+		up = up[:len(gate)]
+		for i, g := range gate {
+			gate[i] = float32(float64(g)/(1+math.Exp(-float64(g)))) * up[i]
+		}
+	}
+	const minPart = 4096 // below this a goroutine costs more than it saves
+	parts := min(runtime.GOMAXPROCS(0), len(gate)/minPart)
+	if parts <= 1 {
+		f(gate, up)
+		return
+	}
+	var wg sync.WaitGroup
+	size := (len(gate) + parts - 1) / parts
+	for lo := size; lo < len(gate); lo += size {
+		hi := min(lo+size, len(gate))
+		wg.Go(func() { f(gate[lo:hi], up[lo:hi]) })
+	}
+	f(gate[:size], up[:size])
+	wg.Wait()
 }
 
 // attention writes to att ([rows][numHeads*headDim]) the attention of every query
@@ -209,18 +233,41 @@ func (m *Model) attendHead(att, q []float32, row stepRow, r, h, li int, scores [
 		sum += float64(e)
 	}
 
-	// Weighted sum of the values, normalized once at the end.
-	clear(out)
-	t = 0
-	for _, sp := range row.cache.spans {
-		for i := 0; i < sp.n && t < n; i++ {
-			off := layerOff + i*kvDim + kvOff
-			w := scores[t]
-			for d, val := range sp.block.v[off : off+headDim] {
-				out[d] += w * val
+	// Weighted sum of the values, normalized once at the end; each output
+	// element sums over the positions in order. Eight elements at a time
+	// keep their sums in registers over all positions.
+	d := 0
+	for ; d+8 <= headDim; d += 8 {
+		var s0, s1, s2, s3, s4, s5, s6, s7 float32
+		t = 0
+		for _, sp := range row.cache.spans {
+			for i := 0; i < sp.n && t < n; i++ {
+				off := layerOff + i*kvDim + kvOff + d
+				v, w := sp.block.v[off:off+8:off+8], scores[t]
+				s0 += w * v[0]
+				s1 += w * v[1]
+				s2 += w * v[2]
+				s3 += w * v[3]
+				s4 += w * v[4]
+				s5 += w * v[5]
+				s6 += w * v[6]
+				s7 += w * v[7]
+				t++
 			}
-			t++
 		}
+		o := out[d : d+8 : d+8]
+		o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7] = s0, s1, s2, s3, s4, s5, s6, s7
+	}
+	for ; d < headDim; d++ {
+		var s float32
+		t = 0
+		for _, sp := range row.cache.spans {
+			for i := 0; i < sp.n && t < n; i++ {
+				s += scores[t] * sp.block.v[layerOff+i*kvDim+kvOff+d]
+				t++
+			}
+		}
+		out[d] = s
 	}
 	inv := float32(1 / sum)
 	for d := range out {
@@ -228,11 +275,29 @@ func (m *Model) attendHead(att, q []float32, row stepRow, r, h, li int, scores [
 	}
 }
 
-// dot returns the float32 dot product of a and b in index order.
+// dot returns the float32 dot product of a and b (len(b) >= len(a)) in a
+// fixed order: element i goes to lane i%8 while 8 remain, the lanes are
+// summed pairwise ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)), then the rest in
+// index order. Eight independent sums keep the adds from waiting on each
+// other, as one running sum would.
 func dot(a, b []float32) float32 {
-	var s float32
-	for i, x := range a {
-		s += x * b[i]
+	b = b[:len(a)]
+	var l0, l1, l2, l3, l4, l5, l6, l7 float32
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		x, y := a[i:i+8:i+8], b[i:i+8:i+8]
+		l0 += x[0] * y[0]
+		l1 += x[1] * y[1]
+		l2 += x[2] * y[2]
+		l3 += x[3] * y[3]
+		l4 += x[4] * y[4]
+		l5 += x[5] * y[5]
+		l6 += x[6] * y[6]
+		l7 += x[7] * y[7]
+	}
+	s := ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))
+	for ; i < len(a); i++ {
+		s += a[i] * b[i]
 	}
 	return s
 }
