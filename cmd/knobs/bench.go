@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -59,6 +60,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	columns := fs.Int("columns", 1,
 		fmt.Sprintf("sequences decoded together (1..%d)", model.MaxBatch))
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the decode steps to this file")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -91,7 +93,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	defer m.Close()
 
-	out, err := benchModel(m, *promptTokens, *genTokens, *columns, progress)
+	out, err := benchModel(m, *promptTokens, *genTokens, *columns, *cpuProfile, progress)
 	if err != nil {
 		return err
 	}
@@ -135,7 +137,7 @@ func shapeModel(shape string, progress func(string, ...any)) (string, error) {
 
 // benchModel measures the memory bandwidth, a prefill of promptTokens tokens, then
 // genTokens decode steps of columns sequences forked from that prompt.
-func benchModel(m *model.Model, promptTokens, genTokens, columns int,
+func benchModel(m *model.Model, promptTokens, genTokens, columns int, cpuProfile string,
 	progress func(string, ...any)) (*benchOutput, error) {
 	out := &benchOutput{Columns: columns, PromptTokens: promptTokens, GenTokens: genTokens,
 		BytesPerToken: m.WeightBytes(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
@@ -167,6 +169,17 @@ func benchModel(m *model.Model, promptTokens, genTokens, columns int,
 	}
 	steps := make([]float64, genTokens)
 	cpu := make([]float64, genTokens)
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for s := range steps {
 		progress("\rdecode step %d/%d", s+1, genTokens)
 		start, cpuStart := time.Now(), processCPUTime()
