@@ -212,20 +212,22 @@ func (m *Model) attendHead(att, q []float32, row stepRow, r, h, li int, scores [
 	layerOff := li * kvBlockLen * kvDim
 	n := row.pos + 1
 
-	// Scores q·k for every visible position, and their maximum.
-	maxScore := float32(math.Inf(-1))
+	// Scores q·k for every visible position, span by span.
 	t := 0
 	for _, sp := range row.cache.spans {
-		for i := 0; i < sp.n && t < n; i++ {
-			off := layerOff + i*kvDim + kvOff
-			s := dot(qh, sp.block.k[off:off+headDim]) * scale
-			scores[t] = s
-			maxScore = max(maxScore, s)
-			t++
+		cnt := min(sp.n, n-t)
+		if cnt <= 0 {
+			break
 		}
+		keyScores(scores[t:t+cnt], qh, sp.block.k[layerOff+kvOff:], kvDim, scale)
+		t += cnt
 	}
 
 	// Softmax weights, subtracting the maximum before exp.
+	maxScore := float32(math.Inf(-1))
+	for _, s := range scores[:n] {
+		maxScore = max(maxScore, s)
+	}
 	var sum float64
 	for t := range n {
 		e := float32(math.Exp(float64(scores[t] - maxScore)))
@@ -233,73 +235,21 @@ func (m *Model) attendHead(att, q []float32, row stepRow, r, h, li int, scores [
 		sum += float64(e)
 	}
 
-	// Weighted sum of the values, normalized once at the end; each output
-	// element sums over the positions in order. Eight elements at a time
-	// keep their sums in registers over all positions.
-	d := 0
-	for ; d+8 <= headDim; d += 8 {
-		var s0, s1, s2, s3, s4, s5, s6, s7 float32
-		t = 0
-		for _, sp := range row.cache.spans {
-			for i := 0; i < sp.n && t < n; i++ {
-				off := layerOff + i*kvDim + kvOff + d
-				v, w := sp.block.v[off:off+8:off+8], scores[t]
-				s0 += w * v[0]
-				s1 += w * v[1]
-				s2 += w * v[2]
-				s3 += w * v[3]
-				s4 += w * v[4]
-				s5 += w * v[5]
-				s6 += w * v[6]
-				s7 += w * v[7]
-				t++
-			}
+	// Weighted sum of the values, normalized once at the end.
+	clear(out)
+	t = 0
+	for _, sp := range row.cache.spans {
+		cnt := min(sp.n, n-t)
+		if cnt <= 0 {
+			break
 		}
-		o := out[d : d+8 : d+8]
-		o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7] = s0, s1, s2, s3, s4, s5, s6, s7
-	}
-	for ; d < headDim; d++ {
-		var s float32
-		t = 0
-		for _, sp := range row.cache.spans {
-			for i := 0; i < sp.n && t < n; i++ {
-				s += scores[t] * sp.block.v[layerOff+i*kvDim+kvOff+d]
-				t++
-			}
-		}
-		out[d] = s
+		addWeightedRows(out, sp.block.v[layerOff+kvOff:], kvDim, scores[t:t+cnt])
+		t += cnt
 	}
 	inv := float32(1 / sum)
 	for d := range out {
 		out[d] *= inv
 	}
-}
-
-// dot returns the float32 dot product of a and b (len(b) >= len(a)) in a
-// fixed order: element i goes to lane i%8 while 8 remain, the lanes are
-// summed pairwise ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)), then the rest in
-// index order. Eight independent sums keep the adds from waiting on each
-// other, as one running sum would.
-func dot(a, b []float32) float32 {
-	b = b[:len(a)]
-	var l0, l1, l2, l3, l4, l5, l6, l7 float32
-	i := 0
-	for ; i+8 <= len(a); i += 8 {
-		x, y := a[i:i+8:i+8], b[i:i+8:i+8]
-		l0 += x[0] * y[0]
-		l1 += x[1] * y[1]
-		l2 += x[2] * y[2]
-		l3 += x[3] * y[3]
-		l4 += x[4] * y[4]
-		l5 += x[5] * y[5]
-		l6 += x[6] * y[6]
-		l7 += x[7] * y[7]
-	}
-	s := ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))
-	for ; i < len(a); i++ {
-		s += a[i] * b[i]
-	}
-	return s
 }
 
 // rmsNormRows normalizes each row of dim elements of x into dst (which may alias x):
