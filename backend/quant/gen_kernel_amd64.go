@@ -240,6 +240,10 @@ func body(k isa, nb int) {
 	emit("\tJMP %s_done", k.label)
 }
 
+// packedPrefetch is how far ahead of the current codes the packed kernels
+// prefetch, in bytes.
+const packedPrefetch = 4096
+
 // packedMaxBlock is the most vectors one pass of the packed kernels takes:
 // three digit sums and a row sum per vector, 20 of the 32 ZMM registers.
 const packedMaxBlock = 5
@@ -323,7 +327,7 @@ func packedBody(label, scales string, nb int) {
 	}
 	emit("\tMOVQ wordsPerGroup+88(FP), DX")
 	emit("%s:", l("word"))
-	emit("\tPREFETCHT0 %d(SI)", prefetchAhead)
+	emit("\tPREFETCHT0 %d(SI)", packedPrefetch)
 	// Byte i of a lane holds columns 2i (low nibble) and 2i+1 (high
 	// nibble) of its row; each nibble becomes a byte of its own, and the
 	// digits of x come as even and odd columns to match.
