@@ -11,7 +11,8 @@
 // scale*dot per group; 16 lanes are folded to 8 (l_i + l_(i+8)); the row sum
 // adds bias*xsum 8 groups at a time; the 8 lanes are summed as (l0+l4,
 // l1+l5, l2+l6, l3+l7), then pairwise; leftover groups' bias*xsum follow one
-// by one.
+// by one. affine4PackedBF16 and affine4PackedF16 (AVX-512 VNNI): see
+// packedKernel in the generator.
 
 // func affine4Rows(dst *float32, dstStride int, codes *uint32,
 //	scales, biases *float32, x *float32, xStride int, xsum *float32,

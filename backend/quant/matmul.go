@@ -23,9 +23,9 @@ const tableChunkBytes = 1280 << 10
 
 // MatMul sets dst[b*rows+r] = dot(row r of m, x[b*cols:(b+1)*cols]) for b < n.
 // Each weight is read from memory once for all n vectors (once per 8 vectors
-// for 4-bit matrices on the portable kernel, whose blocks hold 8; the AVX2
-// and AVX-512 kernels re-read a block of rows from L2 for every 5 or 8
-// vectors), rows are split over GOMAXPROCS goroutines, and the result for a
+// for 4-bit matrices on the portable kernel, whose blocks hold 8; the AVX2,
+// AVX-512 and VNNI kernels re-read a block of rows from L2 for every 5, 8 or
+// 5 vectors), rows are split over GOMAXPROCS goroutines, and the result for a
 // given (row, vector) is bit-identical whatever n, the worker count or
 // GOMAXPROCS.
 //
@@ -33,7 +33,7 @@ const tableChunkBytes = 1280 << 10
 // package keeps its scratch between calls, so a call allocates nothing once
 // warm: for 4-bit matrices the pair tables of one block of vectors, 512 bytes
 // per column per vector (32 MiB at most, for 8 vectors of 8192 columns), or
-// with the assembly kernels a permuted copy of x.
+// with the assembly kernels a permuted copy of x, or x as integer digits.
 // It panics if dst or x is too short: that is a programming error.
 func MatMul(dst []float32, m Matrix, x []float32, n int) {
 	rows, cols := m.Rows(), m.Cols()
