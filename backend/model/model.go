@@ -305,8 +305,8 @@ func (m *Model) ContextLength() int { return m.ctxLen }
 // since a step reads one embedding row per sequence).
 func (m *Model) WeightBytes() int64 { return m.weightBytes }
 
-// Close releases the scratch buffers and unmaps the checkpoint. The model and its
-// caches must not be used afterwards.
+// Close releases the scratch buffers and the matrices' own memory and unmaps the
+// checkpoint. The model and its caches must not be used afterwards.
 func (m *Model) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -315,6 +315,18 @@ func (m *Model) Close() error {
 	}
 	m.closed = true
 	m.scratch = nil
+	// Matrices with memory of their own (the packed copies of the VNNI
+	// kernel) give it back now rather than when the collector finds them.
+	mats := []quant.Matrix{m.EmbedTokens, m.LMHead}
+	for _, ly := range m.Layers {
+		mats = append(mats, ly.QProj, ly.KProj, ly.VProj, ly.OProj,
+			ly.GateProj, ly.UpProj, ly.DownProj)
+	}
+	for _, mat := range mats {
+		if r, ok := mat.(interface{ Release() }); ok {
+			r.Release()
+		}
+	}
 	m.Layers, m.EmbedTokens, m.LMHead = nil, nil, nil
 	return m.ckpt.Close()
 }

@@ -3,6 +3,7 @@ package quant
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 
 	"github.com/knobs-app/knobs/backend/safetensors"
@@ -116,11 +117,22 @@ func NewAffine(w, scales, biases safetensors.Tensor, bits, groupSize int) (Matri
 	}
 	if packFits(a) {
 		a.packed = pack(a)
+		runtime.AddCleanup(a, func(release func()) { release() }, a.packed.release)
 		for _, t := range []safetensors.Tensor{w, scales, biases} {
 			t.Evict()
 		}
 	}
 	return a, nil
+}
+
+// Release frees the packed copy of the matrix that NewAffine makes on CPUs
+// with the VNNI kernel; the matrix must not be used afterwards. Calling it
+// again does nothing.
+func (a *Affine) Release() {
+	if a.packed != nil {
+		a.packed.release()
+		a.packed = nil
+	}
 }
 
 // Rows returns the number of output features.

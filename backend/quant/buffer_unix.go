@@ -7,9 +7,10 @@ import (
 	"unsafe"
 )
 
-// allocBuffer maps n anonymous words outside the Go heap, so a large probe
-// buffer neither grows the heap target nor waits for the collector to be
-// returned; release unmaps it. It falls back to the heap if mapping fails.
+// allocBuffer maps n zeroed anonymous words outside the Go heap, so a large
+// buffer (the bandwidth probe's, a packed matrix) neither grows the heap
+// target nor waits for the collector to be returned; release unmaps it. It
+// falls back to the heap if mapping fails.
 func allocBuffer(n int) (buf []uint64, release func()) {
 	b, err := syscall.Mmap(-1, 0, n*8, syscall.PROT_READ|syscall.PROT_WRITE,
 		syscall.MAP_ANON|syscall.MAP_PRIVATE)

@@ -2,6 +2,8 @@ package quant
 
 import (
 	"math"
+	"sync"
+	"unsafe"
 )
 
 // The packed layout and the integer digits of x serve the AVX-512 VNNI
@@ -30,22 +32,32 @@ const packedDigits = 6
 
 // packed4 is a 4-bit matrix rearranged for the packed kernels. Rows past the
 // matrix in the last block have zero codes, scales and biases.
+//
+// Its memory is mapped outside the Go heap (or on it where mapping is not
+// available): a resident model's 0.7 GB there would let the collector wait
+// for as much garbage again before it runs. The matrix's Release frees it,
+// and so does a cleanup once the matrix is unreachable.
 type packed4 struct {
-	codes  []uint32 // [blocks][wordsPerRow][16]
-	scales []uint16 // [blocks][groups][16], the dtype of the checkpoint's
-	biases []uint16 // [blocks][groups][16]
-	blocks int
+	codes   []uint32 // [blocks][wordsPerRow][16]
+	scales  []uint16 // [blocks][groups][16], the dtype of the checkpoint's
+	biases  []uint16 // [blocks][groups][16]
+	blocks  int
+	release func() // unmaps codes, scales and biases; safe to call again
 }
 
 // pack rearranges a 4-bit matrix with 16-bit scales into the packed layout.
 func pack(a *Affine) *packed4 {
 	blocks := (a.rows + packRows - 1) / packRows
 	words, groups := a.wordsPerRow, a.groupsPerRow
+	nc, ns := blocks*words*packRows, blocks*groups*packRows
+	buf, release := allocBuffer((4*nc + 4*ns + 7) / 8) // zeroed
+	base := unsafe.Pointer(unsafe.SliceData(buf))
 	p := &packed4{
-		codes:  make([]uint32, blocks*words*packRows),
-		scales: make([]uint16, blocks*groups*packRows),
-		biases: make([]uint16, blocks*groups*packRows),
-		blocks: blocks,
+		codes:   unsafe.Slice((*uint32)(base), nc),
+		scales:  unsafe.Slice((*uint16)(unsafe.Add(base, 4*nc)), ns),
+		biases:  unsafe.Slice((*uint16)(unsafe.Add(base, 4*nc+2*ns)), ns),
+		blocks:  blocks,
+		release: sync.OnceFunc(release),
 	}
 	for r := range a.rows {
 		blk, lane := r/packRows, r%packRows

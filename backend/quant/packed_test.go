@@ -150,3 +150,20 @@ func BenchmarkVectorDigits(b *testing.B) {
 	}
 	b.SetBytes(n * cols * 4)
 }
+
+// TestRelease checks that Release frees the packed copy once and that a
+// second call does nothing.
+func TestRelease(t *testing.T) {
+	m := randomAffine(rand.New(rand.NewPCG(35, 36)), 20, 128, 4, 64, safetensors.BF16)
+	if !packFits(m) {
+		t.Skip("this CPU does not run the packed kernel")
+	}
+	if m.packed == nil {
+		t.Fatal("NewAffine did not pack a 4-bit BF16 matrix")
+	}
+	m.Release()
+	if m.packed != nil {
+		t.Error("the packed copy is still there after Release")
+	}
+	m.Release()
+}
