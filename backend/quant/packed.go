@@ -2,6 +2,7 @@ package quant
 
 import (
 	"math"
+	"runtime"
 	"sync"
 	"unsafe"
 )
@@ -59,7 +60,22 @@ func pack(a *Affine) *packed4 {
 		blocks:  blocks,
 		release: sync.OnceFunc(release),
 	}
-	for r := range a.rows {
+	// Blocks are independent: split them over the cores, as loading a model
+	// packs about 0.7 GB.
+	parts := min(runtime.GOMAXPROCS(0), blocks/64+1)
+	var wg sync.WaitGroup
+	per := (blocks + parts - 1) / parts
+	for b0 := 0; b0 < blocks; b0 += per {
+		wg.Go(func() { packRange(a, p, b0*packRows, min((b0+per)*packRows, a.rows)) })
+	}
+	wg.Wait()
+	return p
+}
+
+// packRange writes rows [lo, hi) of a into the packed layout p.
+func packRange(a *Affine, p *packed4, lo, hi int) {
+	words, groups := a.wordsPerRow, a.groupsPerRow
+	for r := lo; r < hi; r++ {
 		blk, lane := r/packRows, r%packRows
 		src := a.weight[r*words : (r+1)*words]
 		dst := p.codes[blk*words*packRows:]
@@ -75,7 +91,6 @@ func pack(a *Affine) *packed4 {
 			db[g*packRows+lane] = b16[g]
 		}
 	}
-	return p
 }
 
 // vectorDigits writes the digits of groups [g0, g1) of vector b of the n
