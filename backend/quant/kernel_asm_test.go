@@ -113,8 +113,9 @@ func TestNonFiniteInputs(t *testing.T) {
 	}
 }
 
-// TestWideRows checks a matrix whose row has more groups than the assembly
-// kernels convert at once (it takes the portable kernel) against the reference.
+// TestWideRows checks a matrix whose row has more groups than the AVX2 and
+// AVX-512 kernels convert at once (it takes the portable kernel there, the
+// packed one on VNNI machines) against the reference.
 func TestWideRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(25, 26))
 	m := randomAffine(rng, 3, 32*(asmScaleBlock+4), 4, 32, safetensors.F16)
