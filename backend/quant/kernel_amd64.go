@@ -159,7 +159,7 @@ func f16ToF32(dst []float32, src []uint16)
 func affine4RowsAsm(a *Affine, dst, xp, xsum []float32, n, lo, hi int) {
 	var buf [2 * asmScaleBlock]float32
 	block := 5
-	if asmKernel == kernelAVX512 {
+	if asmKernel >= kernelAVX512 { // VNNI machines too, for matrices it does not pack
 		block = 8
 	}
 	groups, cols, rows := a.groupsPerRow, a.cols, a.rows
@@ -219,7 +219,7 @@ var permuted []float32
 // cols is a multiple of 32 (a group).
 func permuteColumns(x []float32, n, cols int) []float32 {
 	half := 8
-	if asmKernel == kernelAVX512 {
+	if asmKernel >= kernelAVX512 { // VNNI machines too, for matrices it does not pack
 		half = 16
 	}
 	permuted = grow(permuted, n*cols)
