@@ -25,7 +25,7 @@ var benchBandwidth = sync.OnceValue(MeasureReadBandwidth)
 //	go test -run '^$' -bench MatMulBandwidth -benchtime 3s ./backend/quant/
 func BenchmarkMatMulBandwidth(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	names := []string{"portable", "avx2", "avx512"}
+	names := []string{"portable", "avx2", "avx512", "vnni"}
 	kernels := names[:asmKernel+1]
 	for _, s := range [][2]int{{8192, 2048}, {128256, 2048}} {
 		copies := replicate(randomAffine(rng, s[0], s[1], 4, 64, safetensors.BF16), 640<<20)
@@ -64,6 +64,9 @@ func replicate(m *Affine, total int64) []*Affine {
 		c.weight = append([]uint32(nil), m.weight...)
 		c.scales16 = append([]uint16(nil), m.scales16...)
 		c.biases16 = append([]uint16(nil), m.biases16...)
+		if m.packed != nil {
+			c.packed = pack(&c)
+		}
 		copies = append(copies, &c)
 	}
 	return copies
