@@ -133,6 +133,11 @@ export const ko: Record<MessageKey, string> = {
 	'presets.renameNamed': '{name} 이름 바꾸기',
 	'presets.newName': '{name}의 새 이름',
 	'presets.deleteNamed': '{name} 삭제',
+	'presets.moveUp': '{name} 위로 이동',
+	'presets.moveDown': '{name} 아래로 이동',
+	'presets.moved': '{name}: 이제 {total}개 중 {n}번째입니다.',
+	'presets.orderHint':
+		'프리셋을 끌어다 놓거나 ↑ ↓ 버튼으로 순서를 바꾸세요. 프리셋 바도 이 순서를 따릅니다.',
 	'presets.none': '아직 프리셋이 없습니다.',
 	'presets.path': '프리셋 파일 (전체 경로)',
 	'presets.import': '가져오기',
