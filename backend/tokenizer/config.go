@@ -27,6 +27,8 @@ type tokenizerConfigJSON struct {
 	EOSToken     json.RawMessage `json:"eos_token"`
 	UNKToken     json.RawMessage `json:"unk_token"`
 	PADToken     json.RawMessage `json:"pad_token"`
+	// CleanUp is clean_up_tokenization_spaces; null and absent mean false.
+	CleanUp bool `json:"clean_up_tokenization_spaces"`
 }
 
 // loadConfigs reads the optional tokenizer_config.json, chat_template.jinja,
@@ -44,6 +46,7 @@ func (t *Tokenizer) loadConfigs(dir string) error {
 			return err
 		}
 	}
+	t.cleanUpSpaces = cfg.CleanUp
 
 	// Newer transformers save the template on its own and prefer that file.
 	jinjaPath := filepath.Join(dir, "chat_template.jinja")

@@ -9,13 +9,37 @@ import (
 // Decode returns the text of ids, dropping special tokens when skipSpecialTokens is
 // set. Like HF tokenizers' decode, it joins the bytes of every token and replaces each
 // ill-formed UTF-8 sequence with U+FFFD (so a lone byte token of a multi-byte
-// character decodes to U+FFFD); ids outside the vocabulary are skipped.
+// character decodes to U+FFFD); ids outside the vocabulary are skipped. When
+// tokenizer_config.json sets clean_up_tokenization_spaces, the text then goes through
+// transformers' clean-up (" ." -> ".", " n't" -> "n't", ...), as transformers' decode
+// does.
 func (t *Tokenizer) Decode(ids []int32, skipSpecialTokens bool) string {
 	var raw []byte
 	for _, id := range ids {
 		raw = append(raw, t.idBytes(id, skipSpecialTokens)...)
 	}
-	return string(appendValidUTF8(make([]byte, 0, len(raw)), raw, true))
+	text := string(appendValidUTF8(make([]byte, 0, len(raw)), raw, true))
+	if t.cleanUpSpaces {
+		text = cleanUpTokenization(text)
+	}
+	return text
+}
+
+// cleanUps are the replacements of transformers' clean_up_tokenization, in its order.
+// Each is applied to the whole text before the next, left to right and without
+// overlap (Python's str.replace), so "a  ." loses one space, not two.
+var cleanUps = [][2]string{
+	{" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"},
+	{" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
+}
+
+// cleanUpTokenization removes the spaces English word-level tokenizers put before
+// punctuation and contractions, as transformers' clean_up_tokenization does.
+func cleanUpTokenization(text string) string {
+	for _, r := range cleanUps {
+		text = strings.ReplaceAll(text, r[0], r[1])
+	}
+	return text
 }
 
 // idBytes returns the bytes id decodes to, or nil for unknown and skipped ids.
@@ -49,35 +73,4 @@ func (t *Tokenizer) TokenText(id int32) string {
 		raw = raw[size:]
 	}
 	return b.String()
-}
-
-// StreamDecoder turns ids into text as they arrive. The concatenation of everything it
-// returns equals Decode of all the ids it was given: bytes of a character split over
-// several tokens (a Hangul syllable, an emoji) are held back until the character is
-// complete, and an ill-formed sequence becomes U+FFFD as soon as it is known to be one.
-type StreamDecoder struct {
-	t       *Tokenizer
-	skip    bool
-	pending []byte // bytes of an incomplete trailing sequence, at most 3
-}
-
-// NewStreamDecoder returns a decoder for one stream of generated ids.
-func (t *Tokenizer) NewStreamDecoder(skipSpecialTokens bool) *StreamDecoder {
-	return &StreamDecoder{t: t, skip: skipSpecialTokens}
-}
-
-// Add consumes one id and returns the text it completes, possibly "".
-func (d *StreamDecoder) Add(id int32) string {
-	d.pending = append(d.pending, d.t.idBytes(id, d.skip)...)
-	out, used := appendValidPrefix(nil, d.pending, false)
-	d.pending = append(d.pending[:0], d.pending[used:]...)
-	return string(out)
-}
-
-// Flush returns the text of any bytes still held back (U+FFFD for an incomplete
-// sequence) and resets the decoder.
-func (d *StreamDecoder) Flush() string {
-	out := appendValidUTF8(nil, d.pending, true)
-	d.pending = d.pending[:0]
-	return string(out)
 }

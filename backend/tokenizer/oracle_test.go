@@ -40,7 +40,23 @@ type oracleFile struct {
 		IDs  []int32 `json:"ids"`
 		Text string  `json:"text"` // skip_special_tokens false
 		Skip string  `json:"skip"` // skip_special_tokens true
+		// Text and Skip with clean_up_tokenization_spaces, present when CleanUp is.
+		Clean     *string `json:"clean"`
+		CleanSkip *string `json:"clean_skip"`
 	} `json:"decodes"`
+	// CleanUp is the clean_up_tokenization_spaces the oracle read from
+	// tokenizer_config.json; DecodedClean holds decode(encode_plain) with the clean-up
+	// where it differs from the decode without.
+	CleanUp      bool              `json:"clean_up_tokenization_spaces"`
+	DecodedClean map[string]string `json:"decoded_clean"`
+}
+
+// withoutCleanUp returns a copy of tok that decodes without
+// clean_up_tokenization_spaces, to check the raw text against the oracle.
+func withoutCleanUp(tok *Tokenizer) *Tokenizer {
+	raw := *tok
+	raw.cleanUpSpaces = false
+	return &raw
 }
 
 // corpusTexts returns the corpus entries as Go strings; invalid UTF-8 entries keep
@@ -123,13 +139,14 @@ func TestOracleEncode(t *testing.T) {
 	}
 }
 
-// TestOracleDecode checks Decode against the oracle on the corpus (round trip) and on
-// random id sequences, including byte tokens that split characters.
+// TestOracleDecode checks Decode without the clean-up against the oracle on the corpus
+// (round trip) and on random id sequences, including byte tokens that split
+// characters; TestOracleCleanUp checks it with the clean-up.
 func TestOracleDecode(t *testing.T) {
 	texts, _ := corpusTexts(t)
 	for _, name := range []string{"llama3", "llama3_1", "qwen3"} {
 		t.Run(name, func(t *testing.T) {
-			tok := loadModel(t, name)
+			tok := withoutCleanUp(loadModel(t, name))
 			o := readOracle(t, name)
 			for i, text := range texts {
 				key := strconv.Itoa(i)
@@ -164,12 +181,12 @@ func TestOracleDecode(t *testing.T) {
 
 // TestRoundTrip checks decode(encode(s)) == s for every valid UTF-8 corpus entry
 // (NFC(s) for Qwen3, whose normalizer composes characters), through Decode and
-// through the stream decoder.
+// through the stream decoder, without the clean-up (which removes spaces on purpose).
 func TestRoundTrip(t *testing.T) {
 	texts, _ := corpusTexts(t)
 	for _, name := range []string{"llama3", "llama3_1", "qwen3"} {
 		t.Run(name, func(t *testing.T) {
-			tok := loadModel(t, name)
+			tok := withoutCleanUp(loadModel(t, name))
 			for i, text := range texts {
 				if !utf8.ValidString(text) {
 					continue

@@ -10,11 +10,25 @@
 // tokenized differently. The tests hold Encode and Decode to @huggingface/tokenizers
 // and tiktoken-go on a corpus of 2,451 strings, and chat templates to Python's Jinja2.
 //
+// When tokenizer_config.json sets clean_up_tokenization_spaces (Llama 3 does, Qwen3
+// does not; absent means false, as in current transformers), decoding removes the
+// space before ".", "?", "!", "," and English contractions, and decode(encode(s))
+// may differ from s. Decode applies transformers' clean_up_tokenization to the whole
+// text. StreamDecoder, which shows text while it is generated, follows mlx-lm's
+// BPEStreamingDetokenizer, Knobs' reference for generation: it drops a token's
+// leading space when the text that arrives with that token starts with one of those
+// marks (a lone space token waits for the next token). The two differ when the space
+// and the mark arrive apart: the tokens " ", " ." give "  ." streamed and " ."
+// decoded; " n", "'t" give " n't" streamed and "n't" decoded; " '", "s" give " 's"
+// streamed and "'s" decoded; and only Decode turns " ' " into "'". Without the flag
+// both give the raw text. The tests hold Decode's clean-up to
+// @huggingface/tokenizers and the stream to a transcription of mlx-lm's algorithm
+// (mlx-lm itself cannot run here).
+//
 // Known differences, by design or for lack of an oracle:
-//   - Decode does not apply transformers' clean_up_tokenization_spaces (" ." -> "."),
-//     which Llama 3's tokenizer_config.json enables and mlx-lm's BPE detokenizer
-//     honours; HF tokenizers' own decode does not apply it either, and without it
-//     decode(encode(s)) == s.
+//   - StreamDecoder keeps the leading space of a stream's first text, which mlx-lm's
+//     BPE detokenizer drops whatever the flag (a habit taken from SentencePiece
+//     models); keeping it leaves the stream equal to Decode when the flag is off.
 //   - Character classes (\p{L}, \p{N}, \s) come from Go's unicode tables; characters
 //     assigned in Unicode versions newer than Go's may be classified differently
 //     from Oniguruma's tables.
@@ -43,6 +57,11 @@ type Tokenizer struct {
 
 	chat  *chatConfig // from tokenizer_config.json; nil for Load
 	stops []int32     // sorted
+
+	// cleanUpSpaces is tokenizer_config.json's clean_up_tokenization_spaces (false
+	// when absent, transformers' default since v4.45): Decode and StreamDecoder then
+	// drop the space before punctuation and English contractions.
+	cleanUpSpaces bool
 }
 
 // UnsupportedError reports a tokenizer.json component this package does not implement.

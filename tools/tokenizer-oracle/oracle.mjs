@@ -50,12 +50,20 @@ for (const name of MODELS) {
   const jsonBytes = readFileSync(join(dataDir, name, 'tokenizer.json'));
   const config = JSON.parse(readFileSync(join(dataDir, name, 'tokenizer_config.json')));
   const tok = new Tokenizer(JSON.parse(jsonBytes), config);
-  const decodeOpts = (skip) => ({ skip_special_tokens: skip, clean_up_tokenization_spaces: false });
+  const decodeOpts = (skip, clean = false) => ({
+    skip_special_tokens: skip,
+    clean_up_tokenization_spaces: clean,
+  });
+  // transformers reads clean_up_tokenization_spaces from tokenizer_config.json and
+  // defaults to false; @huggingface/tokenizers defaults to true, so it is passed
+  // explicitly. The clean-up decodes are written only for models that set it.
+  const cleanUp = config.clean_up_tokenization_spaces ?? false;
 
   // Encode every entry, with special tokens (the BOS of Llama) and without.
   const encode = [];
   const encodePlain = [];
   const decoded = {};
+  const decodedClean = {};
   texts.forEach((text, i) => {
     const ids = tok.encode(text, { add_special_tokens: true }).ids;
     const plain = tok.encode(text, { add_special_tokens: false }).ids;
@@ -63,6 +71,8 @@ for (const name of MODELS) {
     encodePlain.push(plain);
     const back = plain.length ? tok.decode(plain, decodeOpts(false)) : "";
     if (back !== text) decoded[i] = back;
+    const clean = plain.length && cleanUp ? tok.decode(plain, decodeOpts(false, true)) : back;
+    if (clean !== back) decodedClean[i] = clean;
   });
 
   // Decode random id sequences: byte tokens, any vocabulary entry, special tokens.
@@ -83,10 +93,27 @@ for (const name of MODELS) {
   for (let i = 0; i < 600; i++) {
     decodeCases.push(Array.from({ length: 1 + Math.floor(rand() * 12) }, pickId));
   }
+  // Sequences of the tokens the clean-up is about: spaces, punctuation, pieces of
+  // contractions, the bytes of a split character and a special token.
+  const cleanPieces = [' ', '  ', '.', ' .', ',', ' ,', '!', ' !', '?', ' ?', "'", " '",
+    ' n', "n't", "'t", "'s", ' s', "'m", "'ve", "'re", ' hello', 'a'];
+  const cleanTokens = cleanPieces
+    .map((p) => tok.token_to_id([...Buffer.from(p)].map(byteChar).join('')))
+    .filter((id) => id != null)
+    .concat([0xe6, 0xad, 0xaa].map((b) => byteTokens[b]), special[0]);
+  const cleanRand = rng(7);
+  for (let i = 0; i < 300; i++) {
+    decodeCases.push(Array.from({ length: 1 + Math.floor(cleanRand() * 8) },
+      () => cleanTokens[Math.floor(cleanRand() * cleanTokens.length)]));
+  }
   const decodes = decodeCases.map((ids) => ({
     ids,
     text: tok.decode(ids, decodeOpts(false)),
     skip: tok.decode(ids, decodeOpts(true)),
+    ...(cleanUp && {
+      clean: tok.decode(ids, decodeOpts(false, true)),
+      clean_skip: tok.decode(ids, decodeOpts(true, true)),
+    }),
   }));
 
   const fixture = {
@@ -102,10 +129,16 @@ for (const name of MODELS) {
       corpus.entries.flatMap((e, i) => (e.b64 !== undefined ? [[i, texts[i]]] : [])),
     ),
     decodes,
+    clean_up_tokenization_spaces: cleanUp,
+    // decode(encode_plain) with the clean-up, where it differs from the plain decode.
+    decoded_clean: decodedClean,
   };
   const out = join(outDir, `${name}.oracle.json.gz`);
   writeFileSync(out, gzipSync(JSON.stringify(fixture)));
-  console.error(`${out}: ${texts.length} entries, ${Object.keys(decoded).length} decode differences`);
+  console.error(
+    `${out}: ${texts.length} entries, ${Object.keys(decoded).length} decode differences, ` +
+      `${Object.keys(decodedClean).length} changed by the clean-up`,
+  );
 }
 
 // byteChar is GPT-2's byte-to-character map (see backend/tokenizer/bytelevel.go).
