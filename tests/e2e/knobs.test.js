@@ -35,7 +35,12 @@ describe('Knobs in Chromium against the real backend', () => {
 	let ws, bridge, browser, page;
 	const consoleErrors = [];
 	// What earlier steps learnt, for later ones.
-	const run = { id: 0, tokens: [] /* [column][] token events' payloads */, presetSaved: false };
+	const run = {
+		id: 0,
+		tokens: [] /* [column][] token events' payloads */,
+		presetSaved: false,
+		presetOrder: [] /* every preset's name after the reorder step */
+	};
 
 	before(async () => {
 		ws = makeWorkspace();
@@ -292,6 +297,50 @@ describe('Knobs in Chromium against the real backend', () => {
 		run.presetSaved = true;
 	});
 
+	it('reorders presets in the manager, with the keyboard and by dragging', async (t) => {
+		if (!run.presetSaved) return t.skip('no preset was saved');
+		if (!(await need(t, ['manage-presets']))) return;
+		await byId(page, 'manage-presets').click();
+		if (!(await need(t, ['preset-row', 'preset-move-up']))) return;
+		const order = async () => (await backend('Presets', true)).map((p) => p.name);
+		const before = await order();
+		const at = before.indexOf(presetName);
+		assert.ok(at > 0, `the saved preset is at ${at} of ${before.join(', ')}`);
+
+		// Enter on the focused arrow moves it; the store and the dialog agree.
+		const row = page.locator(`[data-testid="preset-row"][data-preset-name="${presetName}"]`);
+		await byId(row, 'preset-move-up').focus();
+		await page.keyboard.press('Enter');
+		const want = [...before];
+		[want[at - 1], want[at]] = [want[at], want[at - 1]];
+		await orderIs(want);
+		await shot(page, 'presets-reordered');
+
+		// Dragged onto the last row, it takes the last place.
+		const last = want.at(-1);
+		await row.dragTo(page.locator(`[data-testid="preset-row"][data-preset-name="${last}"]`));
+		want.splice(at - 1, 1);
+		want.push(presetName);
+		await orderIs(want);
+		run.presetOrder = want;
+		const dialog = page.getByRole('dialog');
+		await dialog.getByRole('button', { name: 'Close' }).click();
+		await dialog.waitFor({ state: 'detached', timeout: 5000 });
+
+		/** Waits until the store holds the presets in the order want and the dialog shows it. */
+		async function orderIs(want) {
+			const deadline = Date.now() + 5000;
+			while (JSON.stringify(await order()) !== JSON.stringify(want) && Date.now() < deadline) {
+				await page.waitForTimeout(100);
+			}
+			assert.deepEqual(await order(), want);
+			const shown = await byId(page, 'preset-row').evaluateAll((rows) =>
+				rows.map((r) => r.dataset.presetName)
+			);
+			assert.deepEqual(shown, want);
+		}
+	});
+
 	/** Waits until the first column's preset picker offers the saved preset. */
 	async function presetOffered() {
 		await byId(page, 'preset-select')
@@ -374,6 +423,10 @@ describe('Knobs in Chromium against the real backend', () => {
 				presets.some((p) => p.name === presetName),
 				'the preset is gone after the restart'
 			);
+		}
+		if (run.presetOrder.length > 0) {
+			const order = (await backend('Presets', true)).map((p) => p.name);
+			assert.deepEqual(order, run.presetOrder, 'the preset order is lost after the restart');
 		}
 		if (run.id) {
 			const runs = await backend('ListRuns', { text: prompt });
