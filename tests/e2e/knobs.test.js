@@ -224,10 +224,21 @@ describe('Knobs in Chromium against the real backend', () => {
 			assert.equal(r.filteredBy, c.removed_by ?? '', `filter of token ${r.id}`);
 			assert.equal(r.chosen, c.token === sampling.token, `chosen mark of token ${r.id}`);
 		}
-		assert.ok(
-			rows.some((r) => r.chosen),
-			'no candidate is marked chosen'
-		);
+		// The sampled token is one of the recorded candidates, marked chosen,
+		// or it ranked below them (a draw from the tail) and has a row of its own.
+		if (byToken.has(sampling.token)) {
+			assert.ok(
+				rows.some((r) => r.chosen),
+				'no candidate is marked chosen'
+			);
+		} else {
+			assert.ok(!rows.some((r) => r.chosen), 'a candidate row is marked chosen');
+			assert.equal(
+				await byId(inspector, 'inspector-chosen-outside').count(),
+				1,
+				`token ${sampling.token}, ranked below the candidates, has no row of its own`
+			);
+		}
 
 		// The entropy is shown rounded; it must round the backend's value.
 		const entropyText = (await byId(inspector, 'inspector-entropy').innerText()).trim();
