@@ -199,13 +199,39 @@ func (a *Affine) code(i, j int) uint32 {
 
 // DequantRow writes row i as float32 into dst[:Cols()]: each element is
 // scale*q + bias computed in float64 and rounded once, the closest float32 to
-// the exact value. Quantized embeddings are looked up this way.
+// the exact value. Quantized embeddings are looked up this way. A packed
+// matrix is read from its packed copy, so that a tied embedding's lookups
+// leave the checkpoint's pages evicted.
 func (a *Affine) DequantRow(i int, dst []float32) {
 	dst = dst[:a.cols]
+	perWord, mask := 32/a.bits, uint32(1)<<a.bits-1
 	for g := range a.groupsPerRow {
-		scale, bias := a.scaleBias(i*a.groupsPerRow + g)
+		scale, bias := a.rowScaleBias(i, g)
 		for j := g * a.groupSize; j < (g+1)*a.groupSize; j++ {
-			dst[j] = float32(float64(scale)*float64(a.code(i, j)) + float64(bias))
+			q := a.rowWord(i, j/perWord) >> (uint(j%perWord) * uint(a.bits)) & mask
+			dst[j] = float32(float64(scale)*float64(q) + float64(bias))
 		}
 	}
+}
+
+// rowWord returns word w of row i's codes, from the packed copy if there is one.
+func (a *Affine) rowWord(i, w int) uint32 {
+	if p := a.packed; p != nil {
+		return p.codes[((i/packRows)*a.wordsPerRow+w)*packRows+i%packRows]
+	}
+	return a.weight[i*a.wordsPerRow+w]
+}
+
+// rowScaleBias returns the scale and bias of group g of row i, from the packed
+// copy if there is one (packed matrices have 16-bit scales).
+func (a *Affine) rowScaleBias(i, g int) (scale, bias float32) {
+	p := a.packed
+	if p == nil {
+		return a.scaleBias(i*a.groupsPerRow + g)
+	}
+	k := ((i/packRows)*a.groupsPerRow+g)*packRows + i%packRows
+	if a.scaleFormat == scaleF16 {
+		return f16Table[p.scales[k]], f16Table[p.biases[k]]
+	}
+	return safetensors.BF16ToFloat32(p.scales[k]), safetensors.BF16ToFloat32(p.biases[k])
 }

@@ -136,6 +136,38 @@ func TestPack(t *testing.T) {
 	}
 }
 
+// TestDequantRowPacked checks that a packed matrix's rows read back from the
+// packed copy alone: the checkpoint's codes and scales are zeroed after
+// packing (as Evict drops them from memory) and every row, including those of
+// a partial last block, still dequantizes to what it did before.
+func TestDequantRowPacked(t *testing.T) {
+	for _, dtype := range []safetensors.DType{safetensors.BF16, safetensors.F16} {
+		rng := rand.New(rand.NewPCG(37, 38))
+		m := randomAffine(rng, 2*packRows+5, 256, 4, 64, dtype)
+		m.Release() // NewAffine packs on VNNI machines; read the checkpoint first
+		want := make([][]float32, m.rows)
+		for r := range want {
+			want[r] = make([]float32, m.cols)
+			m.DequantRow(r, want[r])
+		}
+		m.packed = pack(m)
+		defer m.packed.release()
+		clear(m.weight)
+		clear(m.scales16)
+		clear(m.biases16)
+		got := make([]float32, m.cols)
+		for r := range want {
+			m.DequantRow(r, got)
+			for j := range got {
+				if got[j] != want[r][j] {
+					t.Fatalf("%s row %d column %d: %g from the packed copy, want %g",
+						dtype, r, j, got[j], want[r][j])
+				}
+			}
+		}
+	}
+}
+
 func BenchmarkVectorDigits(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	const n, cols = 5, 2048
