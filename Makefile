@@ -17,6 +17,7 @@ SHELL := bash
 GO  ?= go
 NPM ?= npm
 UNAME_S := $(shell uname -s)
+UNAME_M := $(shell uname -m)
 
 BIN     := build/bin/knobs
 CLI_BIN := build/bin/knobs-cli
@@ -35,7 +36,8 @@ endif
 DEBIAN_PACKAGES := \
 	build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
 	xvfb imagemagick xauth dbus dbus-x11 xdotool python3 chromium fonts-dejavu-core \
-	fonts-noto-cjk python3-torch python3-numpy bible-kjv-text python3-jinja2 python3-regex
+	fonts-noto-cjk python3-torch python3-numpy bible-kjv-text python3-jinja2 python3-regex \
+	qemu-user
 
 .PHONY: help
 help:
@@ -132,6 +134,14 @@ gotest:
 	$(GO) test -tags bridge -run Bridge .
 	# The portable kernels alone, as on a CPU without AVX2 or with -tags noasm.
 	$(GO) test -tags noasm ./backend/quant/ ./backend/model/...
+ifeq ($(UNAME_S)-$(UNAME_M),Linux-x86_64)
+	# The engine as Apple silicon runs it (arm64: portable kernels, and Go may
+	# fuse multiply-adds there), under qemu-user; -short skips the slow probes.
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./backend/...
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -short -exec qemu-aarch64 \
+		./backend/safetensors/ ./backend/quant/ ./backend/model/... ./backend/tokenizer/ \
+		./backend/sampling/
+endif
 
 # bindings-check regenerates frontend/wailsjs and reports when it differs from the
 # committed files (an error in CI): after changing a bound method, commit the result.
