@@ -322,19 +322,40 @@ const (
 )
 
 // SetCompact sizes the window for the quick-compare view (compact) or for the main
-// window. The frontend calls it when it moves into or out of the quick-compare route.
-// Without a window (the HTTP bridge) it does nothing.
+// window, and centres it on its screen: resized in place, the compact window would
+// sit in the top-left corner of the space the main window had. The frontend calls it
+// when it moves into or out of the quick-compare route. Without a window (the HTTP
+// bridge) it does nothing.
+//
+// Order matters on Linux, where Wails queues a new minimum size for the GTK main
+// loop but resizes at once: shrinking below the old minimum must wait until the new
+// one is in place, or GTK clamps the compact window to the main window's minimum.
+// Listing the screens runs on the main loop and waits for it, after the queued
+// minimum, so it serves as the barrier.
 func (a *App) SetCompact(compact bool) {
 	if a.ctx == nil {
 		return
 	}
+	width, height := mainWidth, mainHeight
 	if compact {
+		width, height = quickWidth, quickHeight
 		runtime.WindowSetMinSize(a.ctx, quickMinWidth, mainMinHeight)
-		runtime.WindowSetSize(a.ctx, quickWidth, quickHeight)
-		return
 	}
-	runtime.WindowSetSize(a.ctx, mainWidth, mainHeight)
-	runtime.WindowSetMinSize(a.ctx, mainMinWidth, mainMinHeight)
+	screens, err := runtime.ScreenGetAll(a.ctx)
+	runtime.WindowSetSize(a.ctx, width, height)
+	if !compact {
+		runtime.WindowSetMinSize(a.ctx, mainMinWidth, mainMinHeight)
+	}
+	if err == nil {
+		for _, s := range screens {
+			if s.IsCurrent && s.Size.Width > 0 {
+				runtime.WindowSetPosition(a.ctx, max((s.Size.Width-width)/2, 0),
+					max((s.Size.Height-height)/2, 0))
+				return
+			}
+		}
+	}
+	runtime.WindowCenter(a.ctx)
 }
 
 // showAbout shows the About box. It returns at once; the dialog is modal.
