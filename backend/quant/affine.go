@@ -156,13 +156,18 @@ func (a *Affine) WeightBytes() int64 {
 
 // scaleBias returns the scale and bias of group g of row r (index r*groups+g).
 func (a *Affine) scaleBias(i int) (scale, bias float32) {
-	switch a.scaleFormat {
-	case scaleBF16:
-		return safetensors.BF16ToFloat32(a.scales16[i]), safetensors.BF16ToFloat32(a.biases16[i])
-	case scaleF16:
-		return f16Table[a.scales16[i]], f16Table[a.biases16[i]]
+	if a.scaleFormat == scaleF32 {
+		return a.scales32[i], a.biases32[i]
 	}
-	return a.scales32[i], a.biases32[i]
+	return a.float16(a.scales16[i]), a.float16(a.biases16[i])
+}
+
+// float16 converts a 16-bit scale or bias (BF16 or F16, as the matrix has them).
+func (a *Affine) float16(v uint16) float32 {
+	if a.scaleFormat == scaleF16 {
+		return f16Table[v]
+	}
+	return safetensors.BF16ToFloat32(v)
 }
 
 // scalesGroupMajor converts the scales and biases of rows [lo, hi) to
@@ -192,8 +197,12 @@ func (a *Affine) scalesGroupMajor(scales, biases []float32, lo, hi int) {
 
 // code returns the quantized code of column j of row i.
 func (a *Affine) code(i, j int) uint32 {
+	return a.codeIn(a.weight[i*a.wordsPerRow+j/(32/a.bits)], j)
+}
+
+// codeIn returns the code of column j from the word that holds it.
+func (a *Affine) codeIn(word uint32, j int) uint32 {
 	perWord := 32 / a.bits
-	word := a.weight[i*a.wordsPerRow+j/perWord]
 	return word >> (uint(j%perWord) * uint(a.bits)) & (1<<a.bits - 1)
 }
 
@@ -204,11 +213,11 @@ func (a *Affine) code(i, j int) uint32 {
 // leave the checkpoint's pages evicted.
 func (a *Affine) DequantRow(i int, dst []float32) {
 	dst = dst[:a.cols]
-	perWord, mask := 32/a.bits, uint32(1)<<a.bits-1
+	perWord := 32 / a.bits
 	for g := range a.groupsPerRow {
 		scale, bias := a.rowScaleBias(i, g)
 		for j := g * a.groupSize; j < (g+1)*a.groupSize; j++ {
-			q := a.rowWord(i, j/perWord) >> (uint(j%perWord) * uint(a.bits)) & mask
+			q := a.codeIn(a.rowWord(i, j/perWord), j)
 			dst[j] = float32(float64(scale)*float64(q) + float64(bias))
 		}
 	}
@@ -230,8 +239,5 @@ func (a *Affine) rowScaleBias(i, g int) (scale, bias float32) {
 		return a.scaleBias(i*a.groupsPerRow + g)
 	}
 	k := ((i/packRows)*a.groupsPerRow+g)*packRows + i%packRows
-	if a.scaleFormat == scaleF16 {
-		return f16Table[p.scales[k]], f16Table[p.biases[k]]
-	}
-	return safetensors.BF16ToFloat32(p.scales[k]), safetensors.BF16ToFloat32(p.biases[k])
+	return a.float16(p.scales[k]), a.float16(p.biases[k])
 }
