@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatNumber, formatPercent, regimeSummary, visibleToken } from './format';
+import {
+	formatBytes,
+	formatNumber,
+	formatPercent,
+	regimeSummary,
+	tokenMark,
+	visibleToken
+} from './format';
 
 describe('format', () => {
 	it('rounds numbers from Go for display', () => {
@@ -13,6 +20,15 @@ describe('format', () => {
 
 	it('makes spaces and newlines of a token visible', () => {
 		expect(visibleToken(' a\n')).toBe('·a↵');
+	});
+
+	it('marks tokens that would take no width in the output', () => {
+		expect(tokenMark('\n')).toBe('↵');
+		expect(tokenMark('\n\n')).toBe('↵');
+		expect(tokenMark('')).toBe('◌');
+		expect(tokenMark(' \n')).toBe('');
+		expect(tokenMark('.\n')).toBe('');
+		expect(tokenMark(' ')).toBe('');
 	});
 });
 

@@ -35,6 +35,16 @@ export function visibleToken(text: string): string {
 	return text.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '⇥');
 }
 
+/**
+ * The mark shown in front of a token that would take no width in flowing text, so that
+ * it can still be pointed at and clicked: '↵' for line breaks alone, '◌' for no text
+ * (a byte of a character that a later token completes). Other tokens get ''.
+ */
+export function tokenMark(text: string): string {
+	if (text === '') return '◌';
+	return /^[\r\n]+$/.test(text) ? '↵' : '';
+}
+
 /** One line naming a regime's active knobs, rounded: "temp 0.7 · top_p 0.95 · mlx-lm". */
 export function regimeSummary(r: Regime): string {
 	const n = (x: number) => formatNumber(x, 4);
