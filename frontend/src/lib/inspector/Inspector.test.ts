@@ -59,6 +59,24 @@ describe('Inspector', () => {
 });
 
 describe('Inspector with a chosen token ranked below the recorded candidates', () => {
+	it('keeps the playground sliders when the regime is replaced by an equal one', async () => {
+		const sel = selection();
+		const { rerender } = render(Inspector, { selection: sel });
+		const temp = screen.getByTestId('playground-temp') as HTMLInputElement;
+		await fireEvent.input(temp, { target: { value: '2' } });
+		expect(temp.value).toBe('2');
+
+		// The run's final result arrives: an equal regime, a new object.
+		sel.column.ranRegime = { ...sel.column.ranRegime! };
+		await rerender({ selection: { ...sel } });
+		expect(temp.value).toBe('2');
+
+		// Other knobs (another run) start the playground from them.
+		sel.column.ranRegime = { ...sel.column.ranRegime, temp: 0.5 };
+		await rerender({ selection: { ...sel } });
+		expect(temp.value).toBe('0.5');
+	});
+
 	it('adds the chosen token below the candidates with its rank', () => {
 		const c = new Column(regime({ temp: 1 }));
 		const tk = token(10, 'x');
